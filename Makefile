@@ -1,0 +1,77 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Devmem TCP for Linux 6.1: build the kernel (Debian's linux-source-6.1 plus
+# our overlay and patch series), the tools and a test VM, then run the main
+# job or the tests in QEMU.
+#
+#   make run     build everything, boot the VM, move >= 1 GiB through devmem TCP
+#   make test    build everything, run every test (host checks, KUnit, selftests)
+#
+# The one place the base kernel version is pinned:
+export LINUX_SOURCE_VERSION := 6.1.192-2
+
+REPO := $(CURDIR)
+BUILD := $(REPO)/build
+KSRC := $(BUILD)/linux
+KOBJ := $(BUILD)/kobj
+HDR := $(BUILD)/headers
+JOBS ?= $(shell nproc)
+KMAKE = $(MAKE) -C $(KSRC) O=$(KOBJ) -j$(JOBS)
+SCRIPTS := $(REPO)/scripts/devmem
+export BUILD REPO KSRC KOBJ HDR
+
+.PHONY: all deps tree config kernel headers tools initramfs run test \
+	export-patches check-patches checkpatch clean distclean
+
+all: deps kernel tools initramfs
+
+deps:
+	@$(SCRIPTS)/deps.sh
+
+tree: deps
+	@$(SCRIPTS)/tree.sh prepare
+
+# tinyconfig plus our fragment; redone when the fragment changes.
+$(KOBJ)/.config: kernel/configs/devmem_vm.config | tree
+	mkdir -p $(KOBJ)
+	$(KMAKE) -s tinyconfig devmem_vm.config
+	@$(SCRIPTS)/check-config.sh $< $@
+
+config: tree $(KOBJ)/.config
+
+kernel: config
+	$(KMAKE) -s bzImage
+	@echo "kernel: $(KOBJ)/arch/x86/boot/bzImage"
+
+headers: kernel
+	$(KMAKE) -s headers_install INSTALL_HDR_PATH=$(HDR)
+
+tools: headers
+	$(MAKE) -C tools/ncdevmem HDR=$(HDR)
+	$(MAKE) -C selftests/devmem HDR=$(HDR)
+
+initramfs: tools
+	@$(SCRIPTS)/mkinitramfs.sh
+
+run: all
+	@$(SCRIPTS)/vm.sh run
+
+test: all
+	@$(SCRIPTS)/test.sh
+
+export-patches:
+	@$(SCRIPTS)/tree.sh export
+
+check-patches: deps
+	@$(SCRIPTS)/tree.sh check
+
+checkpatch: tree
+	@$(SCRIPTS)/host-checks.sh checkpatch
+
+clean:
+	-$(MAKE) -C tools/ncdevmem clean
+	-$(MAKE) -C selftests/devmem clean
+	rm -rf $(KOBJ) $(HDR) $(BUILD)/initramfs*
+
+distclean:
+	rm -rf $(BUILD)

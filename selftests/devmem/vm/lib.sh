@@ -1,0 +1,71 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared by the guest scripts: the two-namespace topology.
+#
+# QEMU gives the VM two e1000e NICs joined by a hub.  eth0 goes to netns
+# "rx" (the devmem receiver: its only RX queue gets bound), eth1 to netns
+# "tx" (a plain sender, TSO off: QEMU 7.2 mangles TSO frames on a hub, see
+# Documentation/networking/devmem.rst, "Testing in QEMU").
+RX_NS=rx
+TX_NS=tx
+RX_IF=eth0
+TX_IF=eth1
+RX_IP4=192.168.77.1
+TX_IP4=192.168.77.2
+RX_IP6=fd77::1
+TX_IP6=fd77::2
+MTU=${MTU:-9000}
+PORT=5201
+
+rx() { ip netns exec $RX_NS "$@"; }
+tx() { ip netns exec $TX_NS "$@"; }
+
+setup_netns() {
+	ip netns del $RX_NS 2>/dev/null
+	ip netns del $TX_NS 2>/dev/null
+	ip netns add $RX_NS || return 1
+	ip netns add $TX_NS || return 1
+	ip link set $RX_IF netns $RX_NS || return 1
+	ip link set $TX_IF netns $TX_NS || return 1
+	for ns in $RX_NS $TX_NS; do
+		ip -n $ns link set lo up
+	done
+	rx ip link set $RX_IF mtu "$MTU" up || return 1
+	tx ip link set $TX_IF mtu "$MTU" up || return 1
+	rx ip addr add $RX_IP4/24 dev $RX_IF
+	tx ip addr add $TX_IP4/24 dev $TX_IF
+	rx ip addr add $RX_IP6/64 dev $RX_IF nodad
+	tx ip addr add $TX_IP6/64 dev $TX_IF nodad
+	tx ethtool -K $TX_IF tso off >/dev/null || return 1
+	# Wait for the links (e1000e autonegotiates in a few hundred ms).
+	for _ in $(seq 50); do
+		if rx cat /sys/class/net/$RX_IF/carrier 2>/dev/null | grep -q 1 &&
+		   tx cat /sys/class/net/$TX_IF/carrier 2>/dev/null | grep -q 1; then
+			tx ping -c 1 -W 2 $RX_IP4 >/dev/null 2>&1 && return 0
+		fi
+		sleep 0.2
+	done
+	echo "setup_netns: link between $TX_IF and $RX_IF did not come up" >&2
+	return 1
+}
+
+# wait_listen NS PORT: wait until something listens on TCP PORT in NS.
+wait_listen() {
+	for _ in $(seq 100); do
+		ip netns exec "$1" cat /proc/net/tcp /proc/net/tcp6 2>/dev/null |
+			awk '$4 == "0A" { print $2 }' | grep -qi ":$(printf %04X "$2")\$" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# pattern_feed BYTES: the mainline devmem documentation's test stream,
+# 1,2,3,4,5,6,0 repeating (validated by ncdevmem -v 7).
+pattern_feed() {
+	yes "$(printf '\001\002\003\004\005\006')" | tr '\n' '\0' | head -c "$1"
+}
+
+# ethstat NS IF NAME: one counter from ethtool -S.
+ethstat() {
+	ip netns exec "$1" ethtool -S "$2" 2>/dev/null |
+		awk -v k="$3:" '$1 == k { print $2; found = 1 } END { if (!found) print "NA" }'
+}

@@ -1,0 +1,75 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The devmem TCP test suite, run inside the test VM (devmem.job=test).
+# Prints kselftest TAP and ends with "N passed, N failed".
+. ./lib.sh
+
+NTEST=0
+NPASS=0
+NFAIL=0
+NSKIP=0
+LOGDIR=/tmp/devmem-tests
+mkdir -p $LOGDIR
+
+# result NAME STATUS [REASON]: STATUS 0 = pass, 4 = skip, other = fail.
+result() {
+	NTEST=$((NTEST + 1))
+	case "$2" in
+	0) NPASS=$((NPASS + 1)); echo "ok $NTEST $1" ;;
+	4) NSKIP=$((NSKIP + 1)); echo "ok $NTEST $1 # SKIP ${3:-}" ;;
+	*) NFAIL=$((NFAIL + 1)); echo "not ok $NTEST $1${3:+ # $3}" ;;
+	esac
+}
+
+# run_test NAME FUNC: run one shell test; its output is shown as TAP
+# diagnostics when it fails.
+run_test() {
+	local name=$1 rc
+	shift
+	"$@" > "$LOGDIR/$name.log" 2>&1
+	rc=$?
+	if [ $rc -ne 0 ] && [ $rc -ne 4 ]; then
+		sed 's/^/# /' "$LOGDIR/$name.log"
+	fi
+	result "$name" $rc "$( [ $rc -eq 4 ] && tail -n 1 "$LOGDIR/$name.log")"
+}
+
+# run_tap PREFIX CMD...: run a program that prints TAP and fold each of its
+# test lines into this suite as PREFIX.name.
+run_tap() {
+	local prefix=$1 line rc seen=0
+	shift
+	"$@" > "$LOGDIR/$prefix.tap" 2>&1
+	rc=$?
+	while IFS= read -r line; do
+		case "$line" in
+		"ok "*"# SKIP"*)
+			seen=1
+			result "$prefix.$(echo "$line" | sed 's/^ok [0-9]* \(- \)\{0,1\}//; s/ *# SKIP.*//')" 4 \
+				"$(echo "$line" | sed 's/.*# SKIP *//')" ;;
+		"ok "*)
+			seen=1
+			result "$prefix.$(echo "$line" | sed 's/^ok [0-9]* \(- \)\{0,1\}//')" 0 ;;
+		"not ok "*)
+			seen=1
+			result "$prefix.$(echo "$line" | sed 's/^not ok [0-9]* \(- \)\{0,1\}//')" 1 ;;
+		"#"*) echo "$line" ;;
+		esac
+	done < "$LOGDIR/$prefix.tap"
+	if [ $seen -eq 0 ]; then
+		sed 's/^/# /' "$LOGDIR/$prefix.tap"
+		result "$prefix" 1 "no TAP output (exit $rc)"
+	elif [ $rc -ne 0 ] && ! grep -q '^not ok' "$LOGDIR/$prefix.tap"; then
+		result "$prefix.exit" 1 "exit status $rc"
+	fi
+}
+
+echo "TAP version 13"
+
+. ./tests.sh
+
+echo "# $NPASS passed, $NFAIL failed, $NSKIP skipped"
+echo "1..$NTEST"
+echo "$NPASS passed, $NFAIL failed"
+[ $NFAIL -eq 0 ]
