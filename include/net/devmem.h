@@ -13,11 +13,13 @@
 #include <net/netmem.h>
 
 struct net_devmem_dmabuf_binding;
+struct net_device;
 struct sock;
 
 #ifdef CONFIG_NET_DEVMEM
 bool net_is_devmem_iov(const struct net_iov *niov);
 u32 net_devmem_iov_binding_id(const struct net_iov *niov);
+struct net_device *net_devmem_iov_binding_dev(const struct net_iov *niov);
 struct net_devmem_dmabuf_binding *
 net_devmem_get_binding(struct sock *sk, unsigned int dmabuf_id);
 struct net_iov *
@@ -33,6 +35,12 @@ static inline bool net_is_devmem_iov(const struct net_iov *niov)
 static inline u32 net_devmem_iov_binding_id(const struct net_iov *niov)
 {
 	return 0;
+}
+
+static inline struct net_device *
+net_devmem_iov_binding_dev(const struct net_iov *niov)
+{
+	return NULL;
 }
 
 static inline struct net_devmem_dmabuf_binding *

@@ -135,7 +135,7 @@ cmd_export() {
 }
 
 cmd_check() {
-	local tmp p n=0
+	local p n=0
 	check_pin || die "linux-source-6.1=$LINUX_SOURCE_VERSION is not installed"
 	tmp=$(mktemp -d)
 	trap 'rm -rf "$tmp"' EXIT

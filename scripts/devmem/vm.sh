@@ -28,7 +28,7 @@ timeout --foreground "$TIMEOUT" qemu-system-x86_64 \
 	-append "console=ttyS0 panic=-1 oops=panic quiet loglevel=4 devmem.job=$JOB ${VM_APPEND:-}" \
 	-netdev hubport,id=hp0,hubid=0 -device e1000e,netdev=hp0,mac=52:54:00:77:00:01 \
 	-netdev hubport,id=hp1,hubid=0 -device e1000e,netdev=hp1,mac=52:54:00:77:00:02 \
-	2>&1 | tr -d '\r' | tee "$LOG"
+	2>&1 | sed -u 's/\r$//' | tee "$LOG"
 qrc=${PIPESTATUS[0]}
 
 rc=$(sed -n 's/^DEVMEM-VM-RESULT rc=\([0-9]*\).*/\1/p' "$LOG" | tail -n 1)

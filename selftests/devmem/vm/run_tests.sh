@@ -22,12 +22,31 @@ result() {
 	esac
 }
 
+# run_bounded LOG CMD...: run CMD with its output in LOG, killing its whole
+# process group if it runs longer than TEST_TIMEOUT seconds.
+run_bounded() {
+	local log=$1 pid dog rc
+	shift
+	set -m
+	"$@" > "$log" 2>&1 &
+	pid=$!
+	(sleep "${TEST_TIMEOUT:-300}"; echo "TIMEOUT after ${TEST_TIMEOUT:-300} s" >> "$log";
+	 kill -KILL -- -$pid) > /dev/null 2>&1 &
+	dog=$!
+	set +m
+	wait $pid
+	rc=$?
+	kill -KILL -- -$dog > /dev/null 2>&1
+	wait $dog 2> /dev/null
+	return $rc
+}
+
 # run_test NAME FUNC: run one shell test; its output is shown as TAP
 # diagnostics when it fails.
 run_test() {
 	local name=$1 rc
 	shift
-	"$@" > "$LOGDIR/$name.log" 2>&1
+	run_bounded "$LOGDIR/$name.log" "$@"
 	rc=$?
 	if [ $rc -ne 0 ] && [ $rc -ne 4 ]; then
 		sed 's/^/# /' "$LOGDIR/$name.log"
@@ -40,7 +59,7 @@ run_test() {
 run_tap() {
 	local prefix=$1 line rc seen=0
 	shift
-	"$@" > "$LOGDIR/$prefix.tap" 2>&1
+	run_bounded "$LOGDIR/$prefix.tap" "$@"
 	rc=$?
 	while IFS= read -r line; do
 		case "$line" in

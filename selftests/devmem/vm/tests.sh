@@ -15,7 +15,7 @@ kunit_results() {
 		"    # Subtest: "*) suite=${line#    # Subtest: } ;;
 		"    ok "*|"    not ok "*)
 			seen=1
-			name=$(echo "$line" | sed 's/^ *\(not \)\{0,1\}ok [0-9]* - //; s/ *#.*//')
+			name=$(echo "$line" | sed 's/^ *\(not \)\{0,1\}ok [0-9]* \(- \)\{0,1\}//; s/ *#.*//')
 			case "$line" in
 			*"# SKIP"*) result "kunit.$suite.$name" 4 "$(echo "$line" | sed 's/.*# SKIP *//')" ;;
 			"    ok "*) result "kunit.$suite.$name" 0 ;;
@@ -81,9 +81,21 @@ veth_pair() {
 veth_pair
 run_tap bind ip netns exec $RX_NS devmem_bind -f $RX_IF -F vdm0
 
-# --- Socket API errors -------------------------------------------------------
-# A plain recv() on devmem data fails with EFAULT; SO_DEVMEM_DONTNEED errnos;
-# tokens held at close are released.
+# --- Socket API -----------------------------------------------------------
+# SO_DEVMEM_DONTNEED errnos; a plain recv() on devmem data fails with EFAULT
+# and consumes nothing; tokens still held when the socket closes are
+# released: the second connection moves more than the 16 MiB dma-buf holds,
+# which only works if the first connection's tokens came back.
+devmem_recv_test() {
+	rx devmem_recv -f $RX_IF -s $RX_IP4 -p $PORT -v 7 -d 16M -r &
+	local srv=$!
+	if wait_listen $RX_NS $PORT; then
+		pattern_feed 67108864 | tx timeout 60 nc -N $RX_IP4 $PORT >/dev/null 2>&1
+		wait_listen $RX_NS $PORT &&
+			pattern_feed 67108864 | tx timeout 60 nc -N $RX_IP4 $PORT >/dev/null 2>&1
+	fi
+	wait $srv
+}
 run_tap recv devmem_recv_test
 
 # --- The owner dies mid-transfer ------------------------------------------------
