@@ -6,7 +6,7 @@
  * in device memory).  The CPU must never read or write the payload behind
  * a net_iov: skbs holding one are "unreadable" (see skb_frags_readable()).
  *
- * The representation follows mainline Linux (include/net/netmem.h, 6.12):
+ * The representation follows mainline Linux's netmem (6.12):
  * a netmem_ref is an unsigned long whose bit 0 tells the two kinds apart,
  * and struct net_iov mirrors the page_pool fields of struct page so that
  * page_pool code may test pp_magic and pp on either.

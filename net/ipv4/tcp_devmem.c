@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/*
- * Device memory TCP, receive side.
+/* Device memory TCP, receive side.
  *
  * When a NIC splits headers from payload and writes the payload into a
  * dma-buf bound to one of its RX queues (net/core/devmem.c), the TCP
@@ -39,8 +38,7 @@
 #include <net/sock.h>
 #include <net/tcp_devmem.h>
 
-/*
- * SO_DEVMEM_DONTNEED limits, as in mainline: at most this many struct
+/* SO_DEVMEM_DONTNEED limits, as in mainline: at most this many struct
  * dmabuf_token per call, and at most this many token ids looked at per call
  * (the call returns early once it has looked at that many).
  */
@@ -91,14 +89,17 @@ void tcp_devmem_init_sock(struct sock *sk)
 
 /**
  * tcp_devmem_release_tokens() - release every token a socket still holds
- * @sk: the socket, a tcp_sock, being destroyed
+ * @sk: the socket, a tcp_sock, being closed or destroyed
  *
  * Drops the net_iov reference of each outstanding token, so that the
- * memory goes back to its page_pool (as in mainline, tokens are released
- * automatically when the socket is destroyed), and frees the store.  Safe
- * to call more than once.
+ * memory goes back to its page_pool, and frees the store.  Safe to call
+ * more than once.  Mainline releases tokens when the socket is destroyed;
+ * this port releases them already when the user closes it (__tcp_close()),
+ * because an orphaned socket can wait in FIN_WAIT for ACKs that the NIC
+ * cannot receive while the tokens pin every buffer of the dma-buf.
  *
- * Context: from the protocol's destroy callback (tcp_v4_destroy_sock(),
+ * Context: from __tcp_close() (socket locked, last reference to the file
+ * gone) and from the protocol's destroy callback (tcp_v4_destroy_sock(),
  * also used by IPv6), process or softirq context; nothing else may use the
  * store any more.
  */
@@ -113,8 +114,7 @@ void tcp_devmem_release_tokens(struct sock *sk)
 	xa_destroy(tokens);
 }
 
-/*
- * Hand out @len bytes of the net_iov frag @frag, starting @frag_off bytes
+/* Hand out @len bytes of the net_iov frag @frag, starting @frag_off bytes
  * into it: take a token holding a reference on the net_iov and write the
  * SCM_DEVMEM_DMABUF cmsg that carries it.  Either both happen or neither:
  * a token user space never learnt of would pin the memory until close.
@@ -163,8 +163,7 @@ static int tcp_devmem_put_frag(struct tcp_devmem_rx *rx,
 	return 0;
 
 err_erase_token:
-	/*
-	 * SO_DEVMEM_DONTNEED does not take the socket lock: a caller that
+	/* SO_DEVMEM_DONTNEED does not take the socket lock: a caller that
 	 * guessed the token may have released it (and its reference) already.
 	 * Whoever erases the entry drops the reference.
 	 */
@@ -175,8 +174,7 @@ err_put_netmem:
 	return err;
 }
 
-/*
- * Copy @len bytes of linear (host memory) payload to the iovec and report
+/* Copy @len bytes of linear (host memory) payload to the iovec and report
  * them with an SCM_DEVMEM_LINEAR cmsg.  On failure nothing is reported and
  * the iovec is rewound.
  *
@@ -208,8 +206,7 @@ err_revert:
 	return err;
 }
 
-/*
- * Hand out the payload of @skb from @offset on (the linear part, the
+/* Hand out the payload of @skb from @offset on (the linear part, the
  * frags, then the frag_list skbs, recursively, as skb_copy_datagram_iter()
  * walks them) until rx->remaining is 0.
  *
@@ -327,8 +324,7 @@ int tcp_recvmsg_dmabuf(struct sock *sk, const struct sk_buff *skb,
 	return rx.done ?: err;
 }
 
-/*
- * Release the references of @netmems[0 .. @n - 1], whose tokens were just
+/* Release the references of @netmems[0 .. @n - 1], whose tokens were just
  * erased.
  */
 static void tcp_devmem_put_netmems(const netmem_ref *netmems, unsigned int n)

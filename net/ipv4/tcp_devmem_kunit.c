@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/*
- * KUnit tests for the receive side of devmem TCP: recvmsg(MSG_SOCK_DEVMEM)
+/* KUnit tests for the receive side of devmem TCP: recvmsg(MSG_SOCK_DEVMEM)
  * through tcp_recvmsg_locked() and tcp_recvmsg_dmabuf(), SO_DEVMEM_DONTNEED
  * and the release of outstanding tokens when the socket is destroyed.
  *
@@ -160,8 +159,7 @@ static void tdm_queue(struct tdm_ctx *ctx, struct sk_buff *skb)
 	release_sock(sk);
 }
 
-/*
- * recvmsg() @len bytes (device memory bytes count too, only linear ones
+/* recvmsg() @len bytes (device memory bytes count too, only linear ones
  * land in the buffer) with a control buffer of @ctl_len bytes, and sort
  * the cmsgs that came back.
  */

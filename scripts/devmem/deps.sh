@@ -5,7 +5,9 @@
 # including linux-source-6.1 at the pinned version.  Idempotent: does
 # nothing when everything is already installed.
 set -euo pipefail
-: "${LINUX_SOURCE_VERSION:?set LINUX_SOURCE_VERSION (the top-level Makefile does)}"
+# The pin lives in the top-level Makefile only.
+LINUX_SOURCE_VERSION=${LINUX_SOURCE_VERSION:-$(sed -n 's/^export LINUX_SOURCE_VERSION := //p' "$(dirname "$0")/../../Makefile")}
+: "${LINUX_SOURCE_VERSION:?no LINUX_SOURCE_VERSION in the top-level Makefile}"
 
 PKGS="build-essential flex bison bc cpio kmod libelf-dev libssl-dev
       xz-utils rsync patch git perl python3 sparse

@@ -19,7 +19,9 @@
 set -euo pipefail
 
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
-: "${LINUX_SOURCE_VERSION:?set LINUX_SOURCE_VERSION (the top-level Makefile does)}"
+# The pin lives in the top-level Makefile only.
+LINUX_SOURCE_VERSION=${LINUX_SOURCE_VERSION:-$(sed -n 's/^export LINUX_SOURCE_VERSION := //p' "$(dirname "$0")/../../Makefile")}
+: "${LINUX_SOURCE_VERSION:?no LINUX_SOURCE_VERSION in the top-level Makefile}"
 BUILD=${BUILD:-$REPO/build}
 TREE=$BUILD/linux
 TARBALL=/usr/src/linux-source-6.1.tar.xz

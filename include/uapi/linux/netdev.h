@@ -4,7 +4,7 @@
  * devmem (dma-buf binding) control.
  *
  * Every value here is ABI and numerically identical to mainline Linux's
- * include/uapi/linux/netdev.h (family, commands, attributes: see
+ * UAPI header of the same name (family, commands, attributes: see
  * Documentation/networking/devmem.rst), so that tools built against mainline
  * headers work unchanged.  This kernel implements BIND_RX, BIND_TX and
  * QUEUE_GET; the other commands keep their numbers and fail with EOPNOTSUPP.
