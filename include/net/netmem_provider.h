@@ -85,6 +85,7 @@ void net_mp_niov_set_page_pool(struct page_pool *pool, struct net_iov *niov);
 void net_mp_niov_clear_page_pool(struct net_iov *niov);
 void dev_memory_provider_uninstall(struct net_device *dev);
 bool dev_has_memory_provider(const struct net_device *dev);
+u32 dev_get_min_mp_channel_count(const struct net_device *dev);
 #else
 /* Without NET_DEVMEM no provider can be installed: nothing to do */
 static inline void dev_memory_provider_uninstall(struct net_device *dev)
@@ -94,6 +95,11 @@ static inline void dev_memory_provider_uninstall(struct net_device *dev)
 static inline bool dev_has_memory_provider(const struct net_device *dev)
 {
 	return false;
+}
+
+static inline u32 dev_get_min_mp_channel_count(const struct net_device *dev)
+{
+	return 0;
 }
 #endif
 

@@ -108,8 +108,8 @@ static void net_devmem_free_chunk_owner(struct gen_pool *genpool,
 	kfree(owner);
 }
 
-/* Release everything a binding holds.  Process context (dma-buf unmap and
- * detach sleep).
+/* Release everything a binding holds (the DMA device after the detach).
+ * Process context (dma-buf unmap and detach sleep).
  */
 static void net_devmem_dmabuf_binding_free(struct net_devmem_dmabuf_binding *binding)
 {
@@ -136,8 +136,13 @@ static void net_devmem_dmabuf_binding_free(struct net_devmem_dmabuf_binding *bin
 		dma_buf_unmap_attachment_unlocked(binding->attachment,
 						  binding->sgt,
 						  binding->direction);
-	if (binding->attachment)
+	if (binding->attachment) {
+		struct device *dma_dev = binding->attachment->dev;
+
 		dma_buf_detach(binding->dmabuf, binding->attachment);
+		/* taken by __net_devmem_bind_dmabuf() */
+		put_device(dma_dev);
+	}
 	if (binding->dmabuf)
 		dma_buf_put(binding->dmabuf);
 
@@ -373,9 +378,11 @@ EXPORT_SYMBOL_IF_KUNIT(net_devmem_free_dmabuf);
  * @dmabuf: the dma-buf (the binding takes its own reference)
  * @extack: netlink extended ack for the error messages
  *
- * Attaches @dmabuf to dev->dev.parent, maps it for @direction, cuts every
- * DMA segment into net_iovs (net_devmem_dmabuf_binding_add_chunk()) and
- * gives the binding an id (cyclic, from 1).  As mainline's
+ * Attaches @dmabuf to dev->dev.parent, holding a reference on that DMA
+ * device until the binding is freed (after dma_buf_detach()), maps it for
+ * @direction, cuts every DMA segment into net_iovs
+ * (net_devmem_dmabuf_binding_add_chunk()) and gives the binding an id
+ * (cyclic, from 1).  As mainline's
  * net_devmem_bind_dmabuf(); RX queues are added afterwards with
  * net_devmem_bind_dmabuf_to_queue().
  *
@@ -421,6 +428,10 @@ __net_devmem_bind_dmabuf(struct net_device *dev,
 		NL_SET_ERR_MSG(extack, "Failed to bind dmabuf to device");
 		goto err_free_binding;
 	}
+	/* The free work may run after the driver's page_pools dropped
+	 * theirs: keep the DMA device until the attachment is gone.
+	 */
+	get_device(dma_dev);
 
 	binding->sgt = dma_buf_map_attachment_unlocked(binding->attachment,
 						       direction);

@@ -27,6 +27,7 @@ struct net;
 struct net_device;
 struct netlink_ext_ack;
 struct sg_table;
+struct sock;
 
 /**
  * struct net_devmem_dmabuf_binding - a dma-buf bound to a network device
@@ -47,6 +48,9 @@ struct sg_table;
  * @size: bytes of the dma-buf covered by the binding
  * @owner_net: netns of the netlink socket that created the binding
  * @owner_portid: netlink port id of that socket
+ * @owner_sk: that socket, held (sock_hold()) while the binding is on the
+ *	netlink family's list: when it closes, its portid may already name
+ *	a newer socket
  * @free_work: frees the binding after the last reference is dropped
  */
 struct net_devmem_dmabuf_binding {
@@ -64,6 +68,7 @@ struct net_devmem_dmabuf_binding {
 	size_t size;
 	struct net *owner_net;
 	u32 owner_portid;
+	struct sock *owner_sk;
 	struct work_struct free_work;
 };
 

@@ -15,6 +15,7 @@
  * device, or moving it to another netns, unbinds it as well.
  */
 
+#include <linux/bitmap.h>
 #include <linux/dma-direction.h>
 #include <linux/netdevice.h>
 #include <linux/netlink.h>
@@ -29,8 +30,8 @@
 
 #include "devmem.h"
 
-/* Bindings created through this family, each owned by (net, portid) of
- * the requesting socket.  rtnl protects the list.
+/* Bindings created through this family, each owned by the requesting
+ * socket (held, with its net and portid).  rtnl protects the list.
  */
 static LIST_HEAD(netdev_nl_bindings);
 
@@ -260,31 +261,42 @@ out_unlock:
 	return err ?: skb->len;
 }
 
-/* rtnl held */
+/* rtnl held.  The owner reference is never the socket's last: a closing
+ * socket holds its own until its NETLINK_URELEASE has unbound its
+ * bindings, so the socket is not freed under rtnl here.
+ */
 static void netdev_nl_unbind(struct net_devmem_dmabuf_binding *binding)
 {
 	list_del_init(&binding->list);
+	sock_put(binding->owner_sk);
+	binding->owner_sk = NULL;
 	net_devmem_unbind_dmabuf(binding);
 }
 
-/* rtnl held */
+/* rtnl held; @skb is the request, sent by the owner socket */
 static void netdev_nl_add_binding(struct net_devmem_dmabuf_binding *binding,
-				  struct genl_info *info)
+				  struct sk_buff *skb, struct genl_info *info)
 {
 	binding->owner_net = genl_info_net(info);
 	binding->owner_portid = info->snd_portid;
+	binding->owner_sk = NETLINK_CB(skb).sk;
+	sock_hold(binding->owner_sk);
 	list_add(&binding->list, &netdev_nl_bindings);
 }
 
 /* Check every QUEUES nest before binding anything (mainline 6.18 order):
- * ID and TYPE present, TYPE == RX, ID < real_num_rx_queues.  rtnl held.
+ * ID and TYPE present, TYPE == RX, ID < real_num_rx_queues; collect the
+ * ids in @rxq_bitmap (real_num_rx_queues bits), so that a queue named
+ * twice is bound once.  rtnl held.
  */
 static int netdev_nl_bind_rx_check_queues(struct net_device *netdev,
-					  struct genl_info *info)
+					  struct genl_info *info,
+					  unsigned long *rxq_bitmap)
 {
 	struct nlattr *tb[ARRAY_SIZE(netdev_queue_id_nl_policy)];
 	struct nlattr *attr;
 	int rem, err;
+	u32 rxq_idx;
 
 	nla_for_each_attr(attr, genlmsg_data(info->genlhdr),
 			  genlmsg_len(info->genlhdr), rem) {
@@ -311,33 +323,36 @@ static int netdev_nl_bind_rx_check_queues(struct net_device *netdev,
 			return -EINVAL;
 		}
 
-		if (nla_get_u32(tb[NETDEV_A_QUEUE_ID]) >=
-		    netdev->real_num_rx_queues) {
+		rxq_idx = nla_get_u32(tb[NETDEV_A_QUEUE_ID]);
+		if (rxq_idx >= netdev->real_num_rx_queues) {
 			NL_SET_ERR_MSG_ATTR(info->extack,
 					    tb[NETDEV_A_QUEUE_ID],
 					    "rx queue index out of range");
 			return -EINVAL;
 		}
+		__set_bit(rxq_idx, rxq_bitmap);
 	}
 	return 0;
 }
 
-/* BIND_RX: bind a dma-buf to RX queues (admin only).  Errnos as in
- * mainline-devmem.md 3.4: missing attribute -EINVAL; unknown or absent
- * device -ENODEV; no queue API -EOPNOTSUPP; bad queue nest -EINVAL; the
- * dma_buf_get() error for a bad fd; the net_mp_open_rxq() errors.  On
- * success the reply carries NETDEV_A_DMABUF_ID.
+/* BIND_RX: bind a dma-buf to RX queues (admin only).  A queue named more
+ * than once is bound once.  Errnos as in mainline-devmem.md 3.4: missing
+ * attribute -EINVAL; unknown or absent device -ENODEV; no queue API
+ * -EOPNOTSUPP; bad queue nest -EINVAL; -ENOMEM; the dma_buf_get() error
+ * for a bad fd; the net_mp_open_rxq() errors.  On success the reply
+ * carries NETDEV_A_DMABUF_ID; as in mainline it is sent before the
+ * binding is committed, and if it cannot be sent (the genlmsg_reply()
+ * error is returned) the binding is undone.
  */
 static int netdev_nl_bind_rx_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	struct nlattr *tb[ARRAY_SIZE(netdev_queue_id_nl_policy)];
 	struct net_devmem_dmabuf_binding *binding;
 	u32 ifindex, dmabuf_fd, rxq_idx;
+	unsigned long *rxq_bitmap;
 	struct net_device *netdev;
-	struct nlattr *attr;
 	struct sk_buff *rsp;
-	int rem, err;
 	void *hdr;
+	int err;
 
 	if (GENL_REQ_ATTR_CHECK(info, NETDEV_A_DMABUF_IFINDEX) ||
 	    GENL_REQ_ATTR_CHECK(info, NETDEV_A_DMABUF_FD) ||
@@ -376,50 +391,52 @@ static int netdev_nl_bind_rx_doit(struct sk_buff *skb, struct genl_info *info)
 		goto err_unlock;
 	}
 
-	err = netdev_nl_bind_rx_check_queues(netdev, info);
-	if (err)
+	rxq_bitmap = bitmap_zalloc(netdev->real_num_rx_queues, GFP_KERNEL);
+	if (!rxq_bitmap) {
+		err = -ENOMEM;
 		goto err_unlock;
+	}
+
+	err = netdev_nl_bind_rx_check_queues(netdev, info, rxq_bitmap);
+	if (err)
+		goto err_free_bitmap;
 
 	binding = net_devmem_bind_dmabuf(netdev, DMA_FROM_DEVICE, dmabuf_fd,
 					 info->extack);
 	if (IS_ERR(binding)) {
 		err = PTR_ERR(binding);
-		goto err_unlock;
+		goto err_free_bitmap;
 	}
 
-	nla_for_each_attr(attr, genlmsg_data(info->genlhdr),
-			  genlmsg_len(info->genlhdr), rem) {
-		if (nla_type(attr) != NETDEV_A_DMABUF_QUEUES)
-			continue;
-
-		/* validated by netdev_nl_bind_rx_check_queues() */
-		err = nla_parse_nested(tb, ARRAY_SIZE(tb) - 1, attr,
-				       netdev_queue_id_nl_policy,
-				       info->extack);
-		if (err < 0)
-			goto err_unbind;
-
-		rxq_idx = nla_get_u32(tb[NETDEV_A_QUEUE_ID]);
+	for_each_set_bit(rxq_idx, rxq_bitmap, netdev->real_num_rx_queues) {
 		err = net_devmem_bind_dmabuf_to_queue(netdev, rxq_idx, binding,
 						      info->extack);
-		if (err) {
-			NL_SET_BAD_ATTR(info->extack, attr);
+		if (err)
 			goto err_unbind;
-		}
 	}
 
 	err = nla_put_u32(rsp, NETDEV_A_DMABUF_ID, binding->id);
 	if (err)
 		goto err_unbind;
 
-	netdev_nl_add_binding(binding, info);
+	/* Reply under rtnl, before committing: genlmsg_reply() consumes
+	 * rsp even when it fails, and then the binding is undone.
+	 */
 	genlmsg_end(rsp, hdr);
-	rtnl_unlock();
+	err = genlmsg_reply(rsp, info);
+	rsp = NULL;
+	if (err)
+		goto err_unbind;
 
-	return genlmsg_reply(rsp, info);
+	netdev_nl_add_binding(binding, skb, info);
+	bitmap_free(rxq_bitmap);
+	rtnl_unlock();
+	return 0;
 
 err_unbind:
 	net_devmem_unbind_dmabuf(binding);
+err_free_bitmap:
+	bitmap_free(rxq_bitmap);
 err_unlock:
 	rtnl_unlock();
 err_free_msg:
@@ -436,7 +453,9 @@ err_free_msg:
  * when the socket closes.
  * Errnos: missing attribute -EINVAL; unknown or absent device -ENODEV;
  * driver without netmem TX -EOPNOTSUPP; the dma_buf_get() error for a bad
- * fd; binding errors.  Reply: NETDEV_A_DMABUF_ID.
+ * fd; binding errors.  Reply: NETDEV_A_DMABUF_ID, sent before the binding
+ * is committed; if it cannot be sent (the genlmsg_reply() error is
+ * returned) the binding is undone, as in mainline.
  */
 static int netdev_nl_bind_tx_doit(struct sk_buff *skb, struct genl_info *info)
 {
@@ -494,11 +513,16 @@ static int netdev_nl_bind_tx_doit(struct sk_buff *skb, struct genl_info *info)
 	if (err)
 		goto err_unbind;
 
-	netdev_nl_add_binding(binding, info);
+	/* As in bind-rx: reply first, rsp is consumed even on failure */
 	genlmsg_end(rsp, hdr);
-	rtnl_unlock();
+	err = genlmsg_reply(rsp, info);
+	rsp = NULL;
+	if (err)
+		goto err_unbind;
 
-	return genlmsg_reply(rsp, info);
+	netdev_nl_add_binding(binding, skb, info);
+	rtnl_unlock();
+	return 0;
 
 err_unbind:
 	net_devmem_unbind_dmabuf(binding);
@@ -557,7 +581,11 @@ static struct genl_family netdev_nl_family __ro_after_init = {
 	/* resv_start_op = 0: every command is strictly validated */
 };
 
-/* The owner socket of bindings is closing: unbind them */
+/* A netlink socket is closing: unbind the bindings it owns.  Its portid
+ * was freed before NETLINK_URELEASE, and we wait for rtnl, so by now a new
+ * socket may have the same (net, portid) and bindings of its own: match
+ * only owners that are dead (sock_orphan() runs before NETLINK_URELEASE).
+ */
 static int netdev_nl_netlink_notify(struct notifier_block *nb,
 				    unsigned long state, void *ptr)
 {
@@ -569,19 +597,18 @@ static int netdev_nl_netlink_notify(struct notifier_block *nb,
 		return NOTIFY_DONE;
 
 	/* Every generic netlink socket closes through here: skip rtnl when
-	 * there is no binding at all.  A binding of this socket was added
-	 * before its release started, so it is visible here.  (The portid
-	 * is already free: a socket that binds to it explicitly before this
-	 * runs could lose its own new bindings, as with other URELEASE
-	 * users; autobound portids are not reused that quickly.)
+	 * there is no binding at all (read without rtnl, hence _careful).
+	 * A binding of this socket was added in its own sendmsg(), before
+	 * its release started, so it is visible here.
 	 */
-	if (list_empty(&netdev_nl_bindings))
+	if (list_empty_careful(&netdev_nl_bindings))
 		return NOTIFY_DONE;
 
 	rtnl_lock();
 	list_for_each_entry_safe(binding, tmp, &netdev_nl_bindings, list)
 		if (binding->owner_net == n->net &&
-		    binding->owner_portid == n->portid)
+		    binding->owner_portid == n->portid &&
+		    sock_flag(binding->owner_sk, SOCK_DEAD))
 			netdev_nl_unbind(binding);
 	rtnl_unlock();
 

@@ -195,6 +195,31 @@ bool dev_has_memory_provider(const struct net_device *dev)
 }
 
 /**
+ * dev_get_min_mp_channel_count() - RX channels a device's providers need
+ * @dev: the device
+ *
+ * For the ethtool channel checks (ethnl_set_channels(),
+ * ethtool_set_channels()), as mainline's dev_get_min_mp_channel_count():
+ * the RX channel count must not drop below a queue with a provider.
+ *
+ * Context: rtnl held.
+ *
+ * Return: the highest index of an RX queue (below real_num_rx_queues)
+ * with a memory provider plus 1, or 0 if no such queue has one.
+ */
+u32 dev_get_min_mp_channel_count(const struct net_device *dev)
+{
+	unsigned int i;
+
+	ASSERT_RTNL();
+
+	for (i = dev->real_num_rx_queues; i > 0; i--)
+		if (dev->_rx[i - 1].mp_params.mp_ops)
+			return i;
+	return 0;
+}
+
+/**
  * dev_memory_provider_uninstall() - forget every provider of a device
  * @dev: the device being unregistered
  *
