@@ -32,7 +32,7 @@
 #include "devmem_nl.h"
 #include "tap.h"
 
-#define NUM_TESTS		22
+#define NUM_TESTS		24
 #define NOBODY			65534
 #define UNBIND_WAIT_MS		3000
 
@@ -485,6 +485,18 @@ static void test_bind_lifecycle(void)
 	/* bind_rx_queue_busy: a second binding while the first is alive */
 	EXPECT("bind_rx_queue_busy", try_bind(&req, &e), &e, true, EEXIST);
 
+	/* header_split_off_while_bound: the core refuses (as mainline) */
+	ret = dm_hds_set(ctx.ifindex, ETHTOOL_TCP_DATA_SPLIT_DISABLED, &e);
+	if (ret == 0) {
+		int mode = -1;
+
+		dm_hds_get(ctx.ifindex, &mode, &e);
+		tap_diag("header_split_off_while_bound: accepted, tcp-data-split now %d",
+			 mode);
+		dm_hds_set(ctx.ifindex, ETHTOOL_TCP_DATA_SPLIT_ENABLED, &e);
+	}
+	EXPECT("header_split_off_while_bound", ret, &e, true, EINVAL);
+
 	/* unbind_on_netlink_close */
 	dm_nl_close(&owner);
 	end = now_ms() + UNBIND_WAIT_MS;
@@ -512,6 +524,22 @@ static void test_bind_lifecycle(void)
 			 id2, id);
 	tap_result(ret == 0 && id2 > 0, "bind_rx_again_after_close");
 	dm_nl_close(&nl);
+
+	/* bind_rx_duplicate_queue_ids: the same queue twice binds it once */
+	{
+		struct dm_queue_id twice[2] = {
+			{ .id = ctx.queue, .type = NETDEV_QUEUE_TYPE_RX },
+			{ .id = ctx.queue, .type = NETDEV_QUEUE_TYPE_RX },
+		};
+		struct dm_bind_rx_req dup = good_req();
+
+		dup.queues = twice;
+		dup.nqueues = 2;
+		ret = try_bind(&dup, &e);
+		if (ret < 0)
+			tap_diag("bind_rx_duplicate_queue_ids: %s", dm_strerr(&e));
+		tap_result(ret == 0, "bind_rx_duplicate_queue_ids");
+	}
 }
 
 /* ---- main -------------------------------------------------------------- */

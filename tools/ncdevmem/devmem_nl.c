@@ -471,6 +471,27 @@ int dm_bind_rx(struct dm_nl *nl, int ifindex, int dmabuf_fd,
 	return dm_bind_rx_raw(nl, &req, id, e);
 }
 
+int dm_bind_tx(struct dm_nl *nl, int ifindex, int dmabuf_fd, uint32_t *id,
+	       struct dm_err *e)
+{
+	static char buf[DM_NL_BUFSZ] __attribute__((aligned(8)));
+	uint32_t reply[3] = { NETDEV_A_DMABUF_ID, 0, 0 };
+	struct nlmsghdr *nlh;
+	int ret;
+
+	nlh = dm_nl_req(nl, buf, NETDEV_CMD_BIND_TX, 0);
+	mnl_attr_put_u32(nlh, NETDEV_A_DMABUF_IFINDEX, ifindex);
+	mnl_attr_put_u32(nlh, NETDEV_A_DMABUF_FD, dmabuf_fd);
+	ret = dm_nl_talk(nl, nlh, dm_bind_reply_cb, reply, "netdev bind-tx", e);
+	if (ret < 0)
+		return ret;
+	if (!reply[1])
+		return dm_fail(e, EPROTO, "netdev bind-tx: reply has no binding id");
+	if (id)
+		*id = reply[2];
+	return 0;
+}
+
 static int dm_queue_attr_cb(const struct nlattr *attr, void *data)
 {
 	struct dm_queue_info *qi = data;
@@ -697,20 +718,30 @@ void dm_udmabuf_destroy(struct dm_udmabuf *u)
 	u->fd = -1;
 }
 
-int dm_dmabuf_sync_read(int fd, bool start, struct dm_err *e)
+static int dm_dmabuf_sync(int fd, bool start, bool write, struct dm_err *e)
 {
 	struct dma_buf_sync sync = {
-		.flags = DMA_BUF_SYNC_READ |
+		.flags = (write ? DMA_BUF_SYNC_WRITE : DMA_BUF_SYNC_READ) |
 			 (start ? DMA_BUF_SYNC_START : DMA_BUF_SYNC_END),
 	};
 
 	while (ioctl(fd, DMA_BUF_IOCTL_SYNC, &sync) < 0) {
 		if (errno == EINTR || errno == EAGAIN)
 			continue;
-		return dm_fail(e, errno, "ioctl(DMA_BUF_IOCTL_SYNC, %s|READ)",
-			       start ? "START" : "END");
+		return dm_fail(e, errno, "ioctl(DMA_BUF_IOCTL_SYNC, %s|%s)",
+			       start ? "START" : "END", write ? "WRITE" : "READ");
 	}
 	return 0;
+}
+
+int dm_dmabuf_sync_read(int fd, bool start, struct dm_err *e)
+{
+	return dm_dmabuf_sync(fd, start, false, e);
+}
+
+int dm_dmabuf_sync_write(int fd, bool start, struct dm_err *e)
+{
+	return dm_dmabuf_sync(fd, start, true, e);
 }
 
 /* ---- RX setup ---------------------------------------------------------- */

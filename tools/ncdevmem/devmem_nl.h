@@ -5,7 +5,7 @@
  *
  *   - error reporting (struct dm_err: which call failed, errno, extack),
  *   - generic netlink over libmnl with extended-ACK parsing,
- *   - the "netdev" family: bind-rx and queue-get,
+ *   - the "netdev" family: bind-rx, bind-tx and queue-get,
  *   - the "ethtool" family: read/set tcp-data-split (header split),
  *   - udmabuf creation (a dma-buf backed by a sealed memfd),
  *   - dm_rx_setup(): everything an RX devmem program needs before it can
@@ -175,6 +175,15 @@ int dm_bind_rx(struct dm_nl *nl, int ifindex, int dmabuf_fd,
 	       unsigned int first, unsigned int count, uint32_t *id,
 	       struct dm_err *e);
 
+/*
+ * bind-tx (NETDEV_CMD_BIND_TX): bind @dmabuf_fd for transmit on @ifindex;
+ * *@id is the binding id for the SCM_DEVMEM_DMABUF cmsg of sendmsg().  The
+ * binding lives as long as @nl stays open.  Mainline (6.16+) errors:
+ * ENODEV (no such device), EOPNOTSUPP (no netmem TX), EBADF (fd).
+ */
+int dm_bind_tx(struct dm_nl *nl, int ifindex, int dmabuf_fd, uint32_t *id,
+	       struct dm_err *e);
+
 struct dm_queue_info {
 	bool has_dmabuf;
 	uint32_t dmabuf;	/* NETDEV_A_QUEUE_DMABUF: binding id */
@@ -209,6 +218,8 @@ int dm_udmabuf_create(struct dm_udmabuf *u, size_t size, bool map,
 void dm_udmabuf_destroy(struct dm_udmabuf *u);
 /* DMA_BUF_IOCTL_SYNC START|READ (@start) or END|READ around CPU reads. */
 int dm_dmabuf_sync_read(int fd, bool start, struct dm_err *e);
+/* Same with DMA_BUF_SYNC_WRITE, around CPU writes. */
+int dm_dmabuf_sync_write(int fd, bool start, struct dm_err *e);
 
 /* ---- RX setup ---------------------------------------------------------- */
 

@@ -22,9 +22,8 @@
 
 /* ---- sockets ----------------------------------------------------------- */
 
-static int dm_parse_addr(const char *addr, unsigned int port,
-			 struct sockaddr_storage *ss, socklen_t *len,
-			 struct dm_err *e)
+int dm_parse_addr(const char *addr, unsigned int port,
+		  struct sockaddr_storage *ss, socklen_t *len, struct dm_err *e)
 {
 	struct addrinfo hints = {
 		.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE,

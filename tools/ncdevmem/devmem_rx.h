@@ -17,6 +17,9 @@
 
 /* ---- sockets ----------------------------------------------------------- */
 
+/* Numeric IPv4/IPv6 @addr and @port into @ss (EINVAL if not numeric). */
+int dm_parse_addr(const char *addr, unsigned int port,
+		  struct sockaddr_storage *ss, socklen_t *len, struct dm_err *e);
 /*
  * Listen on @addr (IPv4 or IPv6 literal; NULL = any, dual stack) and @port.
  * Returns the listening fd or -errno.

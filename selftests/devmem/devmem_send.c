@@ -1,0 +1,529 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * devmem_send - devmem TCP transmit checks (mainline 6.16 semantics).
+ *
+ * Binds a udmabuf for TX on IFNAME (netdev bind-tx), connects one TCP
+ * socket (SO_BINDTODEVICE IFNAME, SO_ZEROCOPY) to a plain listener that the
+ * caller runs (e.g. `nc -l -p PORT >/dev/null`) and checks that
+ * sendmsg(MSG_ZEROCOPY) with an SCM_DEVMEM_DMABUF cmsg is refused with the
+ * mainline errno for every malformed request, that bind-tx needs no
+ * privilege but a netmem-TX capable device, and that a valid chunked send
+ * goes out and its zerocopy completion arrives.
+ *
+ * Usage: devmem_send -f IFNAME -s SERVER_IP [-p PORT] [-F IFNAME2] [-P PLAIN]
+ *                    [-d SIZE] [-T SECONDS]
+ * Output: kselftest TAP, ending with "# N passed, N failed, N skipped".
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <getopt.h>
+#include <grp.h>
+#include <net/if.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include "devmem_nl.h"
+#include "devmem_rx.h"
+#include "devmem_tx.h"
+#include "tap.h"
+
+#define NUM_TESTS		13
+#define NOBODY			65534
+#define UNKNOWN_ID		0x7ffffff0u
+#define GOOD_LEN		(64UL << 10)
+#define GOOD_CHUNK		4096
+
+static struct {
+	const char *ifname;	/* -f: devmem TX capable */
+	int ifindex;
+	const char *server;	/* -s */
+	unsigned int port;	/* -p */
+	const char *ifname2;	/* -F: second devmem TX capable device */
+	const char *plain;	/* -P: device without netmem TX */
+	size_t dmabuf_size;	/* -d */
+	unsigned int timeout;	/* -T */
+	struct dm_udmabuf ubuf;
+	struct dm_nl nl;	/* owns the TX binding */
+	uint32_t id;
+	int fd;			/* the connection */
+	uint32_t zc_next;	/* kernel zerocopy counter of the next send */
+} ctx = {
+	.port = 5201,
+	.dmabuf_size = 16UL << 20,
+	.timeout = 5,
+	.fd = -1,
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: devmem_send -f IFNAME -s SERVER_IP [-p PORT] [-F IFNAME2] [-P PLAIN]\n"
+		"                   [-d SIZE] [-T SECONDS]\n"
+		"\n"
+		"devmem TCP transmit checks (kselftest TAP on stdout).\n"
+		"\n"
+		"  -f IFNAME     devmem-TX capable interface (required); SERVER_IP must\n"
+		"                be reached through it\n"
+		"  -s SERVER_IP  a plain TCP listener (e.g. `nc -l -p PORT >/dev/null`)\n"
+		"  -p PORT       its port (default 5201)\n"
+		"  -F IFNAME2    a second devmem-TX capable interface: its binding used\n"
+		"                on IFNAME's socket must give ENODEV; skipped without it\n"
+		"  -P PLAIN      an interface without netmem TX (veth): bind-tx must give\n"
+		"                EOPNOTSUPP; skipped without it\n"
+		"  -d SIZE       dma-buf size (default 16M)\n"
+		"  -T SECONDS    completion timeout (default 5)\n"
+		"  -h            this text\n"
+		"\n"
+		"Needs root (bind-rx for the RX-binding case), /dev/udmabuf.\n"
+		"Exit: 0 pass, 1 fail, 4 all skipped.\n");
+}
+
+/* ---- helpers ----------------------------------------------------------- */
+
+/* A valid one-page send from offset 0; cases break a copy. */
+static struct dm_tx_req good_req(void)
+{
+	struct dm_tx_req r = {
+		.dmabuf_id = ctx.id,
+		.flags = MSG_ZEROCOPY,
+		.offset = 0,
+		.len = 4096,
+	};
+
+	return r;
+}
+
+static ssize_t try_send(const struct dm_tx_req *r, struct dm_err *e)
+{
+	ssize_t n = dm_tx_send(ctx.fd, r, e);
+
+	if (n > 0 && (r->flags & MSG_ZEROCOPY))
+		ctx.zc_next++;	/* a zerocopy send that went out */
+	return n;
+}
+
+/* The send must fail with @err. */
+static void expect_send(const char *name, const struct dm_tx_req *r, int err)
+{
+	struct dm_err e;
+	ssize_t n = try_send(r, &e);
+
+	if (n >= 0) {
+		tap_diag("%s: sendmsg returned %zd, expected %s", name, n,
+			 dm_errno_name(err));
+		tap_result(false, name);
+	} else if (-n != err) {
+		tap_diag("%s: expected %s, got %s: %s", name,
+			 dm_errno_name(err), dm_errno_name(-n), dm_strerr(&e));
+		tap_result(false, name);
+	} else {
+		tap_diag("%s: %s", name, dm_errno_name(err));
+		tap_result(true, name);
+	}
+}
+
+/* bind-tx on a new netlink socket kept in @nl (closing it unbinds). */
+static int bind_tx_on(struct dm_nl *nl, const char *ifname, uint32_t *id,
+		      struct dm_err *e)
+{
+	int ifindex = if_nametoindex(ifname);
+	int ret;
+
+	if (!ifindex)
+		return dm_fail(e, errno, "interface %s", ifname);
+	ret = dm_nl_open(nl, NETDEV_FAMILY_NAME, NETDEV_FAMILY_VERSION, e);
+	if (ret < 0)
+		return ret;
+	ret = dm_bind_tx(nl, ifindex, ctx.ubuf.fd, id, e);
+	if (ret < 0)
+		dm_nl_close(nl);
+	return ret;
+}
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
+}
+
+/* ---- tests ------------------------------------------------------------- */
+
+static void test_flags(void)
+{
+	struct dm_tx_req r = good_req();
+	int zero = 0, one = 1;
+
+	/* send_without_so_zerocopy */
+	if (setsockopt(ctx.fd, SOL_SOCKET, SO_ZEROCOPY, &zero, sizeof(zero)) < 0) {
+		tap_skip_test("send_without_so_zerocopy",
+			      "setsockopt(SO_ZEROCOPY, 0): %s", strerror(errno));
+	} else {
+		expect_send("send_without_so_zerocopy", &r, EINVAL);
+		if (setsockopt(ctx.fd, SOL_SOCKET, SO_ZEROCOPY, &one,
+			       sizeof(one)) < 0)
+			tap_bail_out("setsockopt(SO_ZEROCOPY, 1): %s",
+				     strerror(errno));
+	}
+
+	r.flags = 0;
+	expect_send("send_without_msg_zerocopy", &r, EINVAL);
+
+	r = good_req();
+	r.dmabuf_id = UNKNOWN_ID;
+	expect_send("send_unknown_dmabuf_id", &r, EINVAL);
+}
+
+static void test_rx_binding(void)
+{
+	const char *name = "send_rx_binding_id";
+	struct dm_udmabuf rxbuf;
+	struct dm_tx_req r;
+	struct dm_nl nl;
+	struct dm_err e;
+	uint32_t rxid;
+
+	if (dm_udmabuf_create(&rxbuf, 4UL << 20, false, &e) < 0) {
+		tap_skip_test(name, "%s", dm_strerr(&e));
+		return;
+	}
+	if (dm_nl_open(&nl, NETDEV_FAMILY_NAME, NETDEV_FAMILY_VERSION, &e) < 0) {
+		tap_skip_test(name, "%s", dm_strerr(&e));
+		goto out_buf;
+	}
+	if (dm_bind_rx(&nl, ctx.ifindex, rxbuf.fd, 0, 1, &rxid, &e) < 0) {
+		tap_skip_test(name, "bind-rx on %s queue 0: %s", ctx.ifname,
+			      dm_strerr(&e));
+		goto out_nl;
+	}
+	r = good_req();
+	r.dmabuf_id = rxid;
+	expect_send(name, &r, EINVAL);
+out_nl:
+	dm_nl_close(&nl);
+out_buf:
+	dm_udmabuf_destroy(&rxbuf);
+}
+
+static void test_ranges(void)
+{
+	struct dm_tx_req r = good_req();
+
+	r.offset = ctx.ubuf.size;
+	expect_send("send_offset_beyond_dmabuf", &r, EFAULT);
+
+	/*
+	 * Runs 512 bytes past the end; 1 KiB fits in the first skb even
+	 * without TSO, so nothing is sent before the fault.
+	 */
+	r.offset = ctx.ubuf.size - 512;
+	r.len = 1024;
+	expect_send("send_len_past_dmabuf_end", &r, EFAULT);
+
+	r = good_req();
+	r.cmsg_len = 8;	/* id + 4 bytes: the kernel wants exactly a __u32 */
+	expect_send("send_cmsg_wrong_len", &r, EINVAL);
+}
+
+static void test_other_device(void)
+{
+	const char *name = "send_binding_other_device";
+	struct dm_tx_req r;
+	struct dm_nl nl;
+	struct dm_err e;
+	uint32_t id;
+
+	if (!ctx.ifname2) {
+		tap_skip_test(name, "no second devmem-TX interface (-F)");
+		return;
+	}
+	if (bind_tx_on(&nl, ctx.ifname2, &id, &e) < 0) {
+		tap_skip_test(name, "bind-tx on %s: %s", ctx.ifname2,
+			      dm_strerr(&e));
+		return;
+	}
+	r = good_req();
+	r.dmabuf_id = id;
+	expect_send(name, &r, ENODEV);
+	dm_nl_close(&nl);
+}
+
+static void test_plain_device(void)
+{
+	const char *name = "bind_tx_no_netmem_tx";
+	struct dm_nl nl;
+	struct dm_err e;
+	uint32_t id;
+	int ret;
+
+	if (!ctx.plain) {
+		tap_skip_test(name, "no interface without netmem TX (-P)");
+		return;
+	}
+	ret = bind_tx_on(&nl, ctx.plain, &id, &e);
+	if (ret == 0) {
+		tap_diag("%s: bind-tx on %s succeeded (id %u), expected EOPNOTSUPP",
+			 name, ctx.plain, id);
+		dm_nl_close(&nl);
+		tap_result(false, name);
+	} else if (ret != -EOPNOTSUPP) {
+		tap_diag("%s: expected EOPNOTSUPP, got %s", name, dm_strerr(&e));
+		tap_result(false, name);
+	} else {
+		tap_diag("%s: EOPNOTSUPP%s%s", name,
+			 e.extack[0] ? ", kernel: " : "", e.extack);
+		tap_result(true, name);
+	}
+}
+
+struct child_result {
+	int stage;		/* 0: dropped privileges, 1: could not */
+	int ret;
+	uint32_t id;
+	struct dm_err e;
+};
+
+/* bind-tx has no admin-perm flag in mainline: nobody may bind. */
+static void test_unprivileged(void)
+{
+	const char *name = "bind_tx_unprivileged";
+	struct child_result r = { 0 };
+	int pfd[2], status;
+	struct dm_nl nl;
+	pid_t pid;
+
+	if (pipe(pfd) < 0) {
+		tap_skip_test(name, "pipe: %s", strerror(errno));
+		return;
+	}
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0) {
+		tap_skip_test(name, "fork: %s", strerror(errno));
+		close(pfd[0]);
+		close(pfd[1]);
+		return;
+	}
+	if (pid == 0) {
+		close(pfd[0]);
+		if (setgroups(0, NULL) < 0 ||
+		    setresgid(NOBODY, NOBODY, NOBODY) < 0 ||
+		    setresuid(NOBODY, NOBODY, NOBODY) < 0) {
+			r.stage = 1;
+			dm_err_set(&r.e, errno, "drop privileges to uid %d",
+				   NOBODY);
+		} else {
+			/* the dma-buf fd is inherited from the parent */
+			r.ret = bind_tx_on(&nl, ctx.ifname, &r.id, &r.e);
+			if (r.ret == 0)
+				dm_nl_close(&nl);
+		}
+		if (write(pfd[1], &r, sizeof(r)) != sizeof(r))
+			_exit(1);
+		_exit(0);
+	}
+	close(pfd[1]);
+	if (read(pfd[0], &r, sizeof(r)) != sizeof(r)) {
+		r.stage = 1;
+		dm_err_set(&r.e, EPIPE, "child did not report");
+	}
+	close(pfd[0]);
+	waitpid(pid, &status, 0);
+
+	if (r.stage) {
+		tap_skip_test(name, "%s", dm_strerr(&r.e));
+		return;
+	}
+	if (r.ret < 0)
+		tap_diag("%s: %s", name, dm_strerr(&r.e));
+	else
+		tap_diag("%s: uid %d got binding id %u", name, NOBODY, r.id);
+	tap_result(r.ret == 0 && r.id > 0, name);
+}
+
+static void test_good_send(void)
+{
+	struct dm_tx_req r = good_req();
+	struct dm_zc_notif n;
+	uint32_t mine;
+	struct dm_err e;
+	bool got = false;
+	long end;
+	ssize_t sent;
+	int ret;
+
+	/* drop notifications of earlier (partially) successful sends */
+	while ((ret = dm_zc_read(ctx.fd, &n, &e)) > 0)
+		;
+	if (ret < 0)
+		tap_diag("send_64k_chunked: stale error-queue entry: %s",
+			 dm_strerr(&e));
+
+	r.len = GOOD_LEN;
+	r.chunk = GOOD_CHUNK;
+	mine = ctx.zc_next;
+	sent = try_send(&r, &e);
+	if (sent < 0)
+		tap_diag("send_64k_chunked: %s", dm_strerr(&e));
+	else
+		tap_diag("send_64k_chunked: %zd of %lu bytes in %d-byte iovs, zerocopy send %u",
+			 sent, GOOD_LEN, GOOD_CHUNK, mine);
+	tap_result(sent == (ssize_t)GOOD_LEN, "send_64k_chunked");
+	if (sent <= 0) {
+		tap_skip_test("send_64k_completion", "the send failed");
+		return;
+	}
+
+	end = now_ms() + ctx.timeout * 1000L;
+	while (!got) {
+		long left = end - now_ms();
+
+		if (left <= 0) {
+			tap_diag("send_64k_completion: no completion for send %u within %u s",
+				 mine, ctx.timeout);
+			break;
+		}
+		ret = dm_zc_poll(ctx.fd, left, &e);
+		if (ret < 0)
+			break;
+		while (!got && (ret = dm_zc_read(ctx.fd, &n, &e)) > 0) {
+			tap_diag("send_64k_completion: completion %u..%u%s",
+				 n.lo, n.hi, n.copied ? " (COPIED)" : "");
+			if (n.copied) {
+				dm_err_set(&e, EMEDIUMTYPE,
+					   "the kernel copied devmem data (SO_EE_CODE_ZEROCOPY_COPIED)");
+				ret = -EMEDIUMTYPE;
+				break;
+			}
+			got = mine - n.lo <= n.hi - n.lo;
+		}
+		if (ret < 0)
+			break;
+	}
+	if (ret < 0)
+		tap_diag("send_64k_completion: %s", dm_strerr(&e));
+	tap_result(got && ret >= 0, "send_64k_completion");
+}
+
+/* ---- main -------------------------------------------------------------- */
+
+static int parse_opts(int argc, char **argv)
+{
+	unsigned long v;
+	int c;
+
+	while ((c = getopt(argc, argv, "f:s:p:F:P:d:T:h")) != -1) {
+		switch (c) {
+		case 'f':
+			ctx.ifname = optarg;
+			break;
+		case 's':
+			ctx.server = optarg;
+			break;
+		case 'p':
+			if (dm_parse_uint(optarg, 1, 65535, &v) < 0)
+				goto bad;
+			ctx.port = v;
+			break;
+		case 'F':
+			ctx.ifname2 = optarg;
+			break;
+		case 'P':
+			ctx.plain = optarg;
+			break;
+		case 'd':
+			if (dm_parse_size(optarg, &ctx.dmabuf_size) < 0 ||
+			    ctx.dmabuf_size < 2 * GOOD_LEN)
+				goto bad;
+			break;
+		case 'T':
+			if (dm_parse_uint(optarg, 1, 3600, &v) < 0)
+				goto bad;
+			ctx.timeout = v;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			exit(2);
+		}
+	}
+	if (!ctx.ifname || !ctx.server || optind < argc) {
+		usage(stderr);
+		exit(2);
+	}
+	return 0;
+bad:
+	fprintf(stderr, "devmem_send: invalid value '%s' for -%c\n", optarg, c);
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	static const char * const rest[] = {
+		"send_without_so_zerocopy", "send_without_msg_zerocopy",
+		"send_unknown_dmabuf_id", "send_rx_binding_id",
+		"send_offset_beyond_dmabuf", "send_len_past_dmabuf_end",
+		"send_cmsg_wrong_len", "send_binding_other_device",
+		"bind_tx_no_netmem_tx", "bind_tx_unprivileged",
+		"send_64k_chunked", "send_64k_completion",
+	};
+	struct dm_err e;
+	size_t i;
+	int ret;
+
+	parse_opts(argc, argv);
+	signal(SIGPIPE, SIG_IGN);
+	tap_plan(NUM_TESTS);
+
+	ctx.ifindex = if_nametoindex(ctx.ifname);
+	if (!ctx.ifindex)
+		tap_bail_out("interface %s: %s", ctx.ifname, strerror(errno));
+	if (dm_udmabuf_create(&ctx.ubuf, ctx.dmabuf_size, false, &e) < 0 ||
+	    dm_dmabuf_fill_pattern(ctx.ubuf.fd, ctx.ubuf.size,
+				   DM_TX_DEFAULT_PERIOD, &e) < 0)
+		tap_bail_out("dma-buf: %s", dm_strerr(&e));
+
+	/* bind_tx_ok */
+	ret = bind_tx_on(&ctx.nl, ctx.ifname, &ctx.id, &e);
+	if (ret < 0)
+		tap_diag("bind_tx_ok: %s", dm_strerr(&e));
+	else
+		tap_diag("bind_tx_ok: %s bound for TX, binding id %u",
+			 ctx.ifname, ctx.id);
+	tap_result(ret == 0 && ctx.id > 0, "bind_tx_ok");
+	if (ret < 0 || ctx.id == 0) {
+		for (i = 0; i < sizeof(rest) / sizeof(rest[0]); i++)
+			tap_skip_test(rest[i], "bind-tx failed");
+		goto out;
+	}
+
+	ctx.fd = dm_tx_connect(ctx.server, ctx.port, NULL, ctx.ifname, true, &e);
+	if (ctx.fd < 0)
+		tap_bail_out("%s", dm_strerr(&e));
+
+	test_flags();
+	test_rx_binding();
+	test_ranges();
+	test_other_device();
+	test_plain_device();
+	test_unprivileged();
+	test_good_send();
+
+	close(ctx.fd);
+out:
+	if (dm_nl_is_open(&ctx.nl))
+		dm_nl_close(&ctx.nl);
+	dm_udmabuf_destroy(&ctx.ubuf);
+	return tap_finish();
+}
