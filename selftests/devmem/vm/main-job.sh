@@ -48,4 +48,37 @@ rx ethtool -S $RX_IF | grep -E 'devmem|host_payload|hdr_split|hdr_drop|csum_drop
 [ "$got" = "$BYTES" ] || fail "received $got of $BYTES bytes"
 grep -q ' validation_errors=0' /tmp/ncdevmem.out || fail "validation errors"
 [ $((host1 - host0)) -eq 0 ] || fail "payload landed in host memory"
-echo "main job: OK: $BYTES bytes moved NIC -> dma-buf, every byte validated, none in host memory"
+echo "main job: RX OK: $BYTES bytes moved NIC -> dma-buf, every byte validated, none in host memory"
+
+# Device to device: ncdevmem sends from a udmabuf (devmem TX) in netns tx to
+# ncdevmem receiving into a udmabuf (devmem RX) in netns rx.
+echo
+echo "main job: device to device: ncdevmem -f $TX_IF -s $RX_IP4 -p $PORT -v 7 -N $BYTES (netns $TX_NS)"
+dev0=$(ethstat $RX_NS $RX_IF rx_devmem_bytes)
+host0=$(ethstat $RX_NS $RX_IF rx_host_payload_bytes)
+rx ncdevmem -l -f $RX_IF -s $RX_IP4 -p $PORT -v 7 > /tmp/ncdevmem.out 2>&1 &
+srv=$!
+wait_listen $RX_NS $PORT || { cat /tmp/ncdevmem.out; fail "ncdevmem server is not listening"; }
+t0=$(date +%s.%N)
+tx ncdevmem -f $TX_IF -s $RX_IP4 -p $PORT -v 7 -N "$BYTES" > /tmp/ncdevmem-tx.out 2>&1
+crc=$?
+wait $srv
+rc=$?
+t1=$(date +%s.%N)
+cat /tmp/ncdevmem-tx.out /tmp/ncdevmem.out
+[ $crc -eq 0 ] || fail "ncdevmem client exited with $crc"
+[ $rc -eq 0 ] || fail "ncdevmem server exited with $rc"
+dev1=$(ethstat $RX_NS $RX_IF rx_devmem_bytes)
+host1=$(ethstat $RX_NS $RX_IF rx_host_payload_bytes)
+got=$(sed -n 's/.* bytes=\([0-9]*\).*/\1/p' /tmp/ncdevmem.out | tail -n 1)
+secs=$(echo "$t0 $t1" | awk '{ printf "%.1f", $2 - $1 }')
+echo
+echo "=== devmem TCP device to device: results ==="
+echo "sent from the sender's dma-buf: $(sed -n 's/.*mode=tx bytes=\([0-9]*\).*/\1/p' /tmp/ncdevmem-tx.out) bytes, $(sed -n 's/.* completions=\([0-9]*\).*/\1/p' /tmp/ncdevmem-tx.out) zerocopy completions"
+echo "received and validated:         ${got:-0} bytes in $secs s ($(echo "${got:-0} $secs" | awk '{ printf "%.1f", $1 / $2 / 1e6 }') MB/s end to end)"
+echo "NIC payload into dma-buf:       $((dev1 - dev0)) bytes"
+echo "NIC payload into host memory:   $((host1 - host0)) bytes"
+[ "$got" = "$BYTES" ] || fail "received $got of $BYTES bytes"
+grep -q ' validation_errors=0' /tmp/ncdevmem.out || fail "validation errors"
+[ $((host1 - host0)) -eq 0 ] || fail "payload landed in host memory"
+echo "main job: OK: $BYTES bytes NIC -> dma-buf and $BYTES bytes dma-buf -> dma-buf, every byte validated, none in host memory"
