@@ -3,7 +3,9 @@
 #
 # vm.sh run|test|shell: boot the devmem test VM (QEMU TCG, two e1000e NICs
 # joined by a QEMU hub) and run a job in it.  The console goes to stdout
-# and to build/vm-<job>.log; the exit status is the guest job's.
+# and to build/vm-<job>.log; the exit status is the guest job's.  A third
+# e1000e, alone on its own hub, is a second devmem-capable device for the
+# tests that need one.
 set -uo pipefail
 
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
@@ -28,6 +30,7 @@ timeout --foreground "$TIMEOUT" qemu-system-x86_64 \
 	-append "console=ttyS0 panic=-1 oops=panic quiet loglevel=4 devmem.job=$JOB ${VM_APPEND:-}" \
 	-netdev hubport,id=hp0,hubid=0 -device e1000e,netdev=hp0,mac=52:54:00:77:00:01 \
 	-netdev hubport,id=hp1,hubid=0 -device e1000e,netdev=hp1,mac=52:54:00:77:00:02 \
+	-netdev hubport,id=hp2,hubid=1 -device e1000e,netdev=hp2,mac=52:54:00:77:00:03 \
 	2>&1 | sed -u 's/\r$//' | tee "$LOG"
 qrc=${PIPESTATUS[0]}
 

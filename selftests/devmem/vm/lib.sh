@@ -9,6 +9,7 @@ RX_NS=rx
 TX_NS=tx
 RX_IF=eth0
 TX_IF=eth1
+OTHER_IF=eth2	# a third e1000e on a hub of its own, in netns tx
 RX_IP4=192.168.77.1
 TX_IP4=192.168.77.2
 RX_IP6=fd77::1
@@ -26,6 +27,8 @@ setup_netns() {
 	ip netns add $TX_NS || return 1
 	ip link set $RX_IF netns $RX_NS || return 1
 	ip link set $TX_IF netns $TX_NS || return 1
+	ip link set $OTHER_IF netns $TX_NS || return 1
+	tx ip link set $OTHER_IF up
 	for ns in $RX_NS $TX_NS; do
 		ip -n $ns link set lo up
 	done
