@@ -35,10 +35,11 @@
 #include "devmem_tx.h"
 #include "tap.h"
 
-#define NUM_TESTS		13
+#define NUM_TESTS		16
 #define NOBODY			65534
 #define UNKNOWN_ID		0x7ffffff0u
 #define GOOD_LEN		(64UL << 10)
+#define UNBIND_LEN		(1UL << 20)	/* sent from a binding then unbound */
 #define GOOD_CHUNK		4096
 
 static struct {
@@ -350,14 +351,55 @@ static void test_unprivileged(void)
 	tap_result(r.ret == 0 && r.id > 0, name);
 }
 
+/*
+ * Wait up to the -T timeout for the completion of zerocopy send @mine; a
+ * completion with the "copied" flag is a failure (devmem is never copied).
+ */
+static bool wait_completion(const char *name, uint32_t mine)
+{
+	struct dm_zc_notif n;
+	struct dm_err e;
+	bool got = false;
+	long end;
+	int ret = 0;
+
+	end = now_ms() + ctx.timeout * 1000L;
+	while (!got) {
+		long left = end - now_ms();
+
+		if (left <= 0) {
+			tap_diag("%s: no completion for send %u within %u s",
+				 name, mine, ctx.timeout);
+			break;
+		}
+		ret = dm_zc_poll(ctx.fd, left, &e);
+		if (ret < 0)
+			break;
+		while (!got && (ret = dm_zc_read(ctx.fd, &n, &e)) > 0) {
+			tap_diag("%s: completion %u..%u%s",
+				 name, n.lo, n.hi, n.copied ? " (COPIED)" : "");
+			if (n.copied) {
+				dm_err_set(&e, EMEDIUMTYPE,
+					   "the kernel copied devmem data (SO_EE_CODE_ZEROCOPY_COPIED)");
+				ret = -EMEDIUMTYPE;
+				break;
+			}
+			got = mine - n.lo <= n.hi - n.lo;
+		}
+		if (ret < 0)
+			break;
+	}
+	if (ret < 0)
+		tap_diag("%s: %s", name, dm_strerr(&e));
+	return got && ret >= 0;
+}
+
 static void test_good_send(void)
 {
 	struct dm_tx_req r = good_req();
 	struct dm_zc_notif n;
 	uint32_t mine;
 	struct dm_err e;
-	bool got = false;
-	long end;
 	ssize_t sent;
 	int ret;
 
@@ -383,35 +425,52 @@ static void test_good_send(void)
 		return;
 	}
 
-	end = now_ms() + ctx.timeout * 1000L;
-	while (!got) {
-		long left = end - now_ms();
+	tap_result(wait_completion("send_64k_completion", mine),
+		   "send_64k_completion");
+}
 
-		if (left <= 0) {
-			tap_diag("send_64k_completion: no completion for send %u within %u s",
-				 mine, ctx.timeout);
-			break;
-		}
-		ret = dm_zc_poll(ctx.fd, left, &e);
-		if (ret < 0)
-			break;
-		while (!got && (ret = dm_zc_read(ctx.fd, &n, &e)) > 0) {
-			tap_diag("send_64k_completion: completion %u..%u%s",
-				 n.lo, n.hi, n.copied ? " (COPIED)" : "");
-			if (n.copied) {
-				dm_err_set(&e, EMEDIUMTYPE,
-					   "the kernel copied devmem data (SO_EE_CODE_ZEROCOPY_COPIED)");
-				ret = -EMEDIUMTYPE;
-				break;
-			}
-			got = mine - n.lo <= n.hi - n.lo;
-		}
-		if (ret < 0)
-			break;
+/*
+ * A binding unbound (its netlink socket closed) while a send from it is
+ * still in flight: the data still goes out and completes (each frag holds
+ * a reference on the binding, so nothing is unmapped under the NIC), and a
+ * later send naming the gone binding fails with EINVAL.
+ */
+static void test_unbind_in_flight(void)
+{
+	const char *n1 = "unbind_in_flight_send", *n2 = "unbind_in_flight_completes",
+		   *n3 = "send_after_unbind";
+	struct dm_tx_req r = good_req();
+	struct dm_nl nl;
+	struct dm_err e;
+	uint32_t id, mine;
+	ssize_t sent;
+
+	if (bind_tx_on(&nl, ctx.ifname, &id, &e) < 0) {
+		tap_diag("%s: bind-tx: %s", n1, dm_strerr(&e));
+		tap_result(false, n1);
+		tap_skip_test(n2, "bind-tx failed");
+		tap_skip_test(n3, "bind-tx failed");
+		return;
 	}
-	if (ret < 0)
-		tap_diag("send_64k_completion: %s", dm_strerr(&e));
-	tap_result(got && ret >= 0, "send_64k_completion");
+	r.dmabuf_id = id;
+	r.len = UNBIND_LEN;
+	r.chunk = GOOD_CHUNK;
+	mine = ctx.zc_next;
+	sent = try_send(&r, &e);
+	dm_nl_close(&nl);	/* unbind now, with the data in flight */
+	if (sent < 0)
+		tap_diag("%s: %s", n1, dm_strerr(&e));
+	else
+		tap_diag("%s: %zd bytes from binding %u, then unbound it", n1,
+			 sent, id);
+	tap_result(sent > 0, n1);
+	if (sent > 0)
+		tap_result(wait_completion(n2, mine), n2);
+	else
+		tap_skip_test(n2, "the send failed");
+
+	r.len = GOOD_LEN;
+	expect_send(n3, &r, EINVAL);
 }
 
 /* ---- main -------------------------------------------------------------- */
@@ -477,6 +536,8 @@ int main(int argc, char **argv)
 		"send_cmsg_wrong_len", "send_binding_other_device",
 		"bind_tx_no_netmem_tx", "bind_tx_unprivileged",
 		"send_64k_chunked", "send_64k_completion",
+		"unbind_in_flight_send", "unbind_in_flight_completes",
+		"send_after_unbind",
 	};
 	struct dm_err e;
 	size_t i;
@@ -519,6 +580,7 @@ int main(int argc, char **argv)
 	test_plain_device();
 	test_unprivileged();
 	test_good_send();
+	test_unbind_in_flight();
 
 	close(ctx.fd);
 out:
