@@ -89,8 +89,9 @@ u32 net_devmem_iov_binding_id(const struct net_iov *niov)
  * For the transmit check (mainline's validate_xmit_unreadable_skb()): the
  * dma-buf is mapped for this device only.
  *
- * Return: the binding's network device, or NULL once the binding was
- * unbound (the device may be gone: compare the pointer, never use it).
+ * Return: the binding's network device; NULL once an RX binding was
+ * unbound (a TX binding keeps it for the sends still in flight).  Compare
+ * the pointer, never use it.
  * Any context; the caller holds a reference on @niov.
  */
 struct net_device *net_devmem_iov_binding_dev(const struct net_iov *niov)
@@ -545,7 +546,13 @@ void net_devmem_unbind_dmabuf(struct net_devmem_dmabuf_binding *binding)
 		xa_erase(&binding->bound_rxqs, xa_idx);
 	}
 
-	WRITE_ONCE(binding->dev, NULL);
+	/* A TX binding keeps its device: sends already queued on sockets
+	 * hold binding references and must still be allowed out through it
+	 * (the dma-buf stays mapped until the last reference goes); new
+	 * sends can no longer find the binding.
+	 */
+	if (binding->direction != DMA_TO_DEVICE)
+		WRITE_ONCE(binding->dev, NULL);
 	net_devmem_dmabuf_binding_put(binding);
 }
 EXPORT_SYMBOL_IF_KUNIT(net_devmem_unbind_dmabuf);

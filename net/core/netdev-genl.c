@@ -632,9 +632,15 @@ static int netdev_nl_netdevice_event(struct notifier_block *nb,
 	if (event != NETDEV_UNREGISTER)
 		return NOTIFY_DONE;
 
-	list_for_each_entry_safe(binding, tmp, &netdev_nl_bindings, list)
-		if (binding->dev == dev)
-			netdev_nl_unbind(binding);
+	list_for_each_entry_safe(binding, tmp, &netdev_nl_bindings, list) {
+		if (binding->dev != dev)
+			continue;
+		/* unlike a plain unbind, nothing may leave through a device
+		 * that goes away, TX bindings included
+		 */
+		WRITE_ONCE(binding->dev, NULL);
+		netdev_nl_unbind(binding);
+	}
 
 	return NOTIFY_OK;
 }
