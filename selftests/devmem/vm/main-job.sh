@@ -51,10 +51,9 @@ grep -q ' validation_errors=0' /tmp/ncdevmem.out || fail "validation errors"
 echo "main job: RX OK: $BYTES bytes moved NIC -> dma-buf, every byte validated, none in host memory"
 
 # Device to device: ncdevmem sends from a udmabuf (devmem TX) in netns tx to
-# ncdevmem receiving into a udmabuf (devmem RX) in netns rx.  TX_BYTES stays
-# within one dma-buf until the client's wrap-around at 1 GiB is verified
-# (issue 3).
-TX_BYTES=${TX_BYTES:-50331648}
+# ncdevmem receiving into a udmabuf (devmem RX) in netns rx; the client
+# wraps around its 64 MiB dma-buf, keeping the pattern continuous.
+TX_BYTES=${TX_BYTES:-$BYTES}
 echo
 echo "main job: device to device: ncdevmem -f $TX_IF -s $RX_IP4 -p $PORT -v 7 -N $TX_BYTES (netns $TX_NS)"
 dev0=$(ethstat $RX_NS $RX_IF rx_devmem_bytes)
