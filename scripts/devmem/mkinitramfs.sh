@@ -12,7 +12,7 @@ ROOT=$BUILD/initramfs
 OUT=$BUILD/initramfs.cpio.gz
 
 HOST_BINS="/bin/bash /usr/sbin/ip /usr/sbin/ethtool /usr/bin/nc.openbsd
-	   /usr/bin/yes /usr/bin/tr /usr/bin/head /usr/bin/timeout"
+	   /usr/bin/yes /usr/bin/tr /usr/bin/head /usr/bin/timeout /usr/bin/ss"
 
 rm -rf "$ROOT"
 mkdir -p "$ROOT"/{bin,sbin,usr/bin,usr/sbin,lib,lib64,proc,sys,dev,tmp,run,etc,root,var}

@@ -19,6 +19,11 @@ PORT=5201
 
 rx() { ip netns exec $RX_NS "$@"; }
 tx() { ip netns exec $TX_NS "$@"; }
+# $RXNS / $TXNS: the same for commands started with "&".  Bash runs a
+# function started in the background in a subshell of its own, so $! would
+# be that subshell and a kill would miss the program itself.
+RXNS="ip netns exec $RX_NS"
+TXNS="ip netns exec $TX_NS"
 
 setup_netns() {
 	ip netns del $RX_NS 2>/dev/null
@@ -79,4 +84,23 @@ pattern_feed() {
 ethstat() {
 	ip netns exec "$1" ethtool -S "$2" 2>/dev/null |
 		awk -v k="$3:" '$1 == k { print $2; found = 1 } END { if (!found) print "NA" }'
+}
+
+# dmabuf_count: how many dma-bufs exist (dma-buf's debugfs bufinfo).  A
+# binding holds a reference on its dma-buf, so a binding that outlives its
+# owner keeps the count up.
+dmabuf_count() {
+	sed -n 's/^Total \([0-9]*\) objects.*/\1/p' /sys/kernel/debug/dma_buf/bufinfo
+}
+
+# wait_no_dmabuf: wait up to 10 s for every dma-buf to be freed; on failure
+# print what is left (with the devices still attached) and return 1.
+wait_no_dmabuf() {
+	for _ in $(seq 50); do
+		[ "$(dmabuf_count)" = 0 ] && return 0
+		sleep 0.2
+	done
+	cat /sys/kernel/debug/dma_buf/bufinfo
+	echo "dma-bufs are still referenced (a binding outlived its owner)"
+	return 1
 }

@@ -17,7 +17,7 @@ dev0=$(ethstat $RX_NS $RX_IF rx_devmem_bytes)
 host0=$(ethstat $RX_NS $RX_IF rx_host_payload_bytes)
 
 echo "main job: ncdevmem -l -f $RX_IF -s $RX_IP4 -p $PORT -v 7 (netns $RX_NS)"
-rx ncdevmem -l -f $RX_IF -s $RX_IP4 -p $PORT -v 7 > /tmp/ncdevmem.out 2>&1 &
+$RXNS ncdevmem -l -f $RX_IF -s $RX_IP4 -p $PORT -v 7 > /tmp/ncdevmem.out 2>&1 &
 srv=$!
 wait_listen $RX_NS $PORT || { cat /tmp/ncdevmem.out; fail "ncdevmem is not listening"; }
 
@@ -58,7 +58,7 @@ echo
 echo "main job: device to device: ncdevmem -f $TX_IF -s $RX_IP4 -p $PORT -v 7 -N $TX_BYTES (netns $TX_NS)"
 dev0=$(ethstat $RX_NS $RX_IF rx_devmem_bytes)
 host0=$(ethstat $RX_NS $RX_IF rx_host_payload_bytes)
-rx ncdevmem -l -f $RX_IF -s $RX_IP4 -p $PORT -v 7 > /tmp/ncdevmem.out 2>&1 &
+$RXNS ncdevmem -l -f $RX_IF -s $RX_IP4 -p $PORT -v 7 > /tmp/ncdevmem.out 2>&1 &
 srv=$!
 wait_listen $RX_NS $PORT || { cat /tmp/ncdevmem.out; fail "ncdevmem server is not listening"; }
 t0=$(date +%s.%N)

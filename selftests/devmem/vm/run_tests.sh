@@ -41,9 +41,28 @@ run_bounded() {
 	return $rc
 }
 
+# selected NAME: whether the development filter DEVMEM_TESTS (an ERE on
+# the kernel command line, e.g. VM_APPEND="DEVMEM_TESTS=tx_kill") lets test
+# NAME run.  Setup and the final checks always run.  CI sets no filter.
+selected() {
+	case "$1" in netns_setup|no_dmabuf_left|dmesg_clean) return 0 ;; esac
+	[ -z "${DEVMEM_TESTS:-}" ] || echo "$1" | grep -Eq "$DEVMEM_TESTS"
+}
+
 # run_test NAME FUNC: run one shell test; its output is shown as TAP
-# diagnostics when it fails.
+# diagnostics when it fails.  DEVMEM_REPEAT=N runs it N times (a flakiness
+# hunt), each run a result of its own.
 run_test() {
+	local name=$1 n=${DEVMEM_REPEAT:-1} i
+	shift
+	selected "$name" || return 0
+	case "$name" in netns_setup|no_dmabuf_left|dmesg_clean) n=1 ;; esac
+	for i in $(seq "$n"); do
+		run_test_once "$name" "$@"
+	done
+}
+
+run_test_once() {
 	local name=$1 rc
 	shift
 	run_bounded "$LOGDIR/$name.log" "$@"
@@ -59,6 +78,7 @@ run_test() {
 run_tap() {
 	local prefix=$1 line rc seen=0
 	shift
+	selected "$prefix" || return 0
 	run_bounded "$LOGDIR/$prefix.tap" "$@"
 	rc=$?
 	while IFS= read -r line; do

@@ -45,7 +45,7 @@ rx_transfer() {
 	dev0=$(ethstat $RX_NS $RX_IF rx_devmem_bytes)
 	host0=$(ethstat $RX_NS $RX_IF rx_host_payload_bytes)
 	out=$LOGDIR/ncdevmem.$fam.out
-	rx ncdevmem -l -f $RX_IF -s $dst -p $PORT -v 7 > "$out" 2>&1 &
+	$RXNS ncdevmem -l -f $RX_IF -s $dst -p $PORT -v 7 > "$out" 2>&1 &
 	local srv=$!
 	wait_listen $RX_NS $PORT || { cat "$out"; echo "ncdevmem did not listen"; kill $srv; return 1; }
 	pattern_feed "$bytes" | tx nc -N "$dst" $PORT || { echo "nc failed"; }
@@ -87,7 +87,7 @@ run_tap bind ip netns exec $RX_NS devmem_bind -f $RX_IF -F vdm0
 # released: the second connection moves more than the 16 MiB dma-buf holds,
 # which only works if the first connection's tokens came back.
 devmem_recv_test() {
-	rx devmem_recv -f $RX_IF -s $RX_IP4 -p $PORT -v 7 -d 16M -r &
+	$RXNS devmem_recv -f $RX_IF -s $RX_IP4 -p $PORT -v 7 -d 16M -r &
 	local srv=$!
 	if wait_listen $RX_NS $PORT; then
 		pattern_feed 67108864 | tx timeout 60 nc -N $RX_IP4 $PORT >/dev/null 2>&1
@@ -101,23 +101,26 @@ run_tap recv devmem_recv_test
 # --- The owner dies mid-transfer ------------------------------------------------
 kill_mid_transfer() {
 	local out=$LOGDIR/kill.out
-	rx ncdevmem -l -f $RX_IF -s $RX_IP4 -p $PORT -v 7 > "$out" 2>&1 &
+	$RXNS ncdevmem -l -f $RX_IF -s $RX_IP4 -p $PORT -v 7 > "$out" 2>&1 &
 	local srv=$!
 	wait_listen $RX_NS $PORT || { cat "$out"; return 1; }
 	[ "$(queue_dmabuf $RX_NS $RX_IF 0)" != none ] ||
 		{ echo "queue 0 not bound while ncdevmem runs"; return 1; }
-	pattern_feed 1073741824 | tx timeout 60 nc -N $RX_IP4 $PORT &
+	pattern_feed 1073741824 | $TXNS timeout 60 nc -N $RX_IP4 $PORT &
 	local snd=$!
 	sleep 2
 	kill -9 $srv
 	wait $srv 2>/dev/null
+	kill -0 $srv 2>/dev/null && { echo "the owner survived kill -9"; return 1; }
+	grep -q 'ncdevmem: summary' "$out" && { cat "$out"; echo "the transfer ended before the owner was killed"; return 1; }
 	wait $snd 2>/dev/null
 	sleep 1
 	local q
 	q=$(queue_dmabuf $RX_NS $RX_IF 0)
 	[ "$q" = none ] || { echo "queue 0 still bound to dmabuf $q after the owner died"; return 1; }
+	wait_no_dmabuf || return 1
 	# The queue works again with host memory: a plain transfer checks out.
-	rx nc -l -p $PORT > /tmp/plain.bin &
+	$RXNS nc -l -p $PORT > /tmp/plain.bin &
 	local plain=$!
 	wait_listen $RX_NS $PORT || return 1
 	pattern_feed 16777216 | tx nc -N $RX_IP4 $PORT
@@ -151,7 +154,7 @@ check_tx_summary() {
 # tx_to_plain BYTES: devmem TX into a plain netcat; the bytes must match.
 tx_to_plain() {
 	local out=$LOGDIR/txplain.out bytes=$1
-	rx nc -l -p $PORT > /tmp/txplain.bin &
+	$RXNS nc -l -p $PORT > /tmp/txplain.bin &
 	local srv=$!
 	wait_listen $RX_NS $PORT || return 1
 	tx ncdevmem -f $TX_IF -s $RX_IP4 -p $PORT -v 7 -N "$bytes" > "$out" 2>&1
@@ -175,7 +178,7 @@ tx_to_devmem() {
 	local fam=$1 chunk=$2 bytes=$3 dst
 	[ "$fam" = 6 ] && dst=$RX_IP6 || dst=$RX_IP4
 	local sout=$LOGDIR/txdm.srv.$fam.$chunk cout=$LOGDIR/txdm.cli.$fam.$chunk
-	rx ncdevmem -l -f $RX_IF -s $dst -p $PORT -v 7 > "$sout" 2>&1 &
+	$RXNS ncdevmem -l -f $RX_IF -s $dst -p $PORT -v 7 > "$sout" 2>&1 &
 	local srv=$!
 	wait_listen $RX_NS $PORT || { cat "$sout"; return 1; }
 	tx ncdevmem -f $TX_IF -s $dst -p $PORT -v 7 -z "$chunk" -N "$bytes" > "$cout" 2>&1
@@ -197,7 +200,7 @@ run_test tx_chunks_3_bytes tx_to_devmem 4 3 1048576
 devmem_send_test() {
 	tx ip link add vdt0 type veth peer name vdt1 2>/dev/null
 	tx ip link set vdt0 up
-	rx nc -l -p $PORT > /dev/null &
+	$RXNS nc -l -p $PORT > /dev/null &
 	local srv=$!
 	wait_listen $RX_NS $PORT || return 1
 	# -T 30: send_rx_binding_id restarts eth1's RX ring (a link flap), so the
@@ -210,29 +213,44 @@ devmem_send_test() {
 }
 run_tap send devmem_send_test
 
-# The sender dies mid-stream: nothing leaks or warns (dmesg_clean), and
-# devmem TX works again right after.
+# The sender dies mid-stream: its orphaned socket (still holding devmem
+# skbs) goes away once the receiver is gone, nothing leaks or warns
+# (dmesg_clean), and devmem TX works again right after.
 tx_kill_sender() {
-	rx nc -l -p $PORT > /dev/null &
+	local out=$LOGDIR/txkill.out
+	$RXNS nc -l -p $PORT > /dev/null &
 	local srv=$!
 	wait_listen $RX_NS $PORT || return 1
-	tx ncdevmem -f $TX_IF -s $RX_IP4 -p $PORT -v 7 -N 1073741824 > $LOGDIR/txkill.out 2>&1 &
+	$TXNS ncdevmem -f $TX_IF -s $RX_IP4 -p $PORT -v 7 -N 1073741824 > "$out" 2>&1 &
 	local cli=$!
 	sleep 3
+	[ "$(dmabuf_count)" -ge 1 ] || { echo "no dma-buf while the sender runs"; return 1; }
 	kill -9 $cli
 	wait $cli 2>/dev/null
-	# the listener may never hear of the dead sender (its RST can be lost)
+	kill -0 $cli 2>/dev/null && { echo "the sender survived kill -9"; return 1; }
+	cat "$out"
+	grep -q 'ncdevmem: summary' "$out" && { echo "the sender finished before it was killed"; return 1; }
 	kill $srv 2>/dev/null
 	wait $srv 2>/dev/null
-	sleep 1
+	# The orphan sends its write queue and a FIN, or gets a RST from the
+	# closed receiver; either way it is freed with the devmem skbs it held
+	# (and their binding references).  TIME-WAIT holds no skbs.
+	local n
+	for _ in $(seq 50); do
+		n=$(tx ss -Htn state all exclude time-wait "( dport = :$PORT )" | wc -l)
+		[ "$n" -eq 0 ] && break
+		sleep 0.2
+	done
+	[ "$n" -eq 0 ] || { tx ss -tanoiem; echo "the killed sender's socket is still there"; return 1; }
+	wait_no_dmabuf || return 1
 	tx_to_plain 4194304
 }
-# Not run yet: in about one run in three, devmem TX right after a sender
-# was killed mid-stream stalls (under investigation, issue 3); a flaky test
-# would turn CI red at random.
-# run_test tx_kill_sender_mid_stream tx_kill_sender
+run_test tx_kill_sender_mid_stream tx_kill_sender
 
 # --- Last: nothing went wrong in the kernel ------------------------------------
+# Every binding of the suite is gone: no dma-buf is still referenced.
+run_test no_dmabuf_left wait_no_dmabuf
+
 dmesg_clean() {
 	sleep 1
 	if dmesg | grep -E 'WARNING:|BUG:|Oops|general protection|Call Trace|stalled pool|leak' ; then
