@@ -612,6 +612,27 @@ int net_devmem_bind_dmabuf_to_queue(struct net_device *dev, u32 rxq_idx,
 }
 EXPORT_SYMBOL_IF_KUNIT(net_devmem_bind_dmabuf_to_queue);
 
+/* Whether @dev gathers and checksums TCP over @family itself.  The CPU may
+ * not read devmem payload, so without scatter-gather or a checksum
+ * offload every devmem segment would be dropped at transmit
+ * (skb_checksum_help() refuses unreadable skbs).  TCP sockets always have
+ * NETIF_F_SG | NETIF_F_HW_CSUM in sk_route_caps (software GSO), so the
+ * device's own features are what counts.
+ */
+static bool net_devmem_tx_offloads(const struct net_device *dev,
+				   unsigned short family)
+{
+	netdev_features_t features = READ_ONCE(dev->features);
+
+	if (!(features & NETIF_F_SG))
+		return false;
+	if (features & NETIF_F_HW_CSUM)
+		return true;
+	if (family == AF_INET6)
+		return features & NETIF_F_IPV6_CSUM;
+	return features & NETIF_F_IP_CSUM;
+}
+
 /**
  * net_devmem_get_binding() - find the TX binding a sendmsg() names
  * @sk: a TCP socket, locked by the caller
@@ -619,14 +640,18 @@ EXPORT_SYMBOL_IF_KUNIT(net_devmem_bind_dmabuf_to_queue);
  *
  * The dma-buf is mapped for one device only, so the socket's route must
  * leave through that device; a missing route is rebuilt first.  As
- * mainline's net_devmem_get_binding() (6.16).
+ * mainline's net_devmem_get_binding() (6.16), plus a check of our own:
+ * the device must offload scatter-gather and the TCP checksum (checked on
+ * every send, so turning an offload off takes effect on the next one).
  *
  * Context: process, socket locked.
  *
  * Return: the binding with a reference the caller drops with
  * net_devmem_dmabuf_binding_put(); ERR_PTR(-EINVAL) if @dmabuf_id is no
  * (live) TX binding; ERR_PTR(-EHOSTUNREACH) if no route can be built;
- * ERR_PTR(-ENODEV) if the route does not use the bound device.
+ * ERR_PTR(-ENODEV) if the route does not use the bound device;
+ * ERR_PTR(-EOPNOTSUPP) if that device has scatter-gather or checksum
+ * offload (for the route's address family) turned off.
  */
 struct net_devmem_dmabuf_binding *
 net_devmem_get_binding(struct sock *sk, unsigned int dmabuf_id)
@@ -657,6 +682,11 @@ net_devmem_get_binding(struct sock *sk, unsigned int dmabuf_id)
 
 	if (!dst || !dst->dev || dst->dev != READ_ONCE(binding->dev)) {
 		err = -ENODEV;
+		goto err_put;
+	}
+
+	if (!net_devmem_tx_offloads(dst->dev, dst->ops->family)) {
+		err = -EOPNOTSUPP;
 		goto err_put;
 	}
 
