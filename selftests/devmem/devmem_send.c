@@ -21,6 +21,8 @@
 #include <getopt.h>
 #include <grp.h>
 #include <net/if.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,7 +37,7 @@
 #include "devmem_tx.h"
 #include "tap.h"
 
-#define NUM_TESTS		16
+#define NUM_TESTS		17
 #define NOBODY			65534
 #define UNKNOWN_ID		0x7ffffff0u
 #define GOOD_LEN		(64UL << 10)
@@ -102,20 +104,27 @@ static struct dm_tx_req good_req(void)
 	return r;
 }
 
-static ssize_t try_send(const struct dm_tx_req *r, struct dm_err *e)
+static ssize_t try_send_on(int fd, const struct dm_tx_req *r,
+			   struct dm_err *e)
 {
-	ssize_t n = dm_tx_send(ctx.fd, r, e);
+	ssize_t n = dm_tx_send(fd, r, e);
 
-	if (n > 0 && (r->flags & MSG_ZEROCOPY))
+	if (n > 0 && (r->flags & MSG_ZEROCOPY) && fd == ctx.fd)
 		ctx.zc_next++;	/* a zerocopy send that went out */
 	return n;
 }
 
-/* The send must fail with @err. */
-static void expect_send(const char *name, const struct dm_tx_req *r, int err)
+static ssize_t try_send(const struct dm_tx_req *r, struct dm_err *e)
+{
+	return try_send_on(ctx.fd, r, e);
+}
+
+/* The send on @fd must fail with @err. */
+static void expect_send_on(const char *name, int fd,
+			   const struct dm_tx_req *r, int err)
 {
 	struct dm_err e;
-	ssize_t n = try_send(r, &e);
+	ssize_t n = try_send_on(fd, r, &e);
 
 	if (n >= 0) {
 		tap_diag("%s: sendmsg returned %zd, expected %s", name, n,
@@ -129,6 +138,12 @@ static void expect_send(const char *name, const struct dm_tx_req *r, int err)
 		tap_diag("%s: %s", name, dm_errno_name(err));
 		tap_result(true, name);
 	}
+}
+
+/* The send on the test connection must fail with @err. */
+static void expect_send(const char *name, const struct dm_tx_req *r, int err)
+{
+	expect_send_on(name, ctx.fd, r, err);
 }
 
 /* bind-tx on a new netlink socket kept in @nl (closing it unbinds). */
@@ -256,6 +271,54 @@ static void test_other_device(void)
 	r.dmabuf_id = id;
 	expect_send(name, &r, ENODEV);
 	dm_nl_close(&nl);
+}
+
+/*
+ * A connection over loopback (an in-process listener on 127.0.0.1): the
+ * route's device is lo, not the binding's, so the send fails with ENODEV
+ * (mainline's check of the route's device) and nothing is looped back.
+ */
+static void test_loopback(void)
+{
+	const char *name = "send_loopback_route";
+	struct sockaddr_in sin = {
+		.sin_family = AF_INET,
+		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+	};
+	socklen_t len = sizeof(sin);
+	int lfd, fd = -1, afd = -1;
+	struct dm_tx_req r;
+	struct dm_err e;
+
+	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, IPPROTO_TCP);
+	if (lfd < 0 || bind(lfd, (struct sockaddr *)&sin, sizeof(sin)) < 0 ||
+	    listen(lfd, 1) < 0 ||
+	    getsockname(lfd, (struct sockaddr *)&sin, &len) < 0) {
+		tap_skip_test(name, "loopback listener: %s", strerror(errno));
+		goto out;
+	}
+	/* SO_ZEROCOPY set, no SO_BINDTODEVICE */
+	fd = dm_tx_connect("127.0.0.1", ntohs(sin.sin_port), NULL, NULL, true,
+			   &e);
+	if (fd < 0) {
+		tap_skip_test(name, "connect to 127.0.0.1:%u: %s",
+			      ntohs(sin.sin_port), dm_strerr(&e));
+		goto out;
+	}
+	afd = accept(lfd, NULL, NULL);
+	if (afd < 0) {
+		tap_skip_test(name, "accept: %s", strerror(errno));
+		goto out;
+	}
+	r = good_req();
+	expect_send_on(name, fd, &r, ENODEV);
+out:
+	if (afd >= 0)
+		close(afd);
+	if (fd >= 0)
+		close(fd);
+	if (lfd >= 0)
+		close(lfd);
 }
 
 static void test_plain_device(void)
@@ -534,6 +597,7 @@ int main(int argc, char **argv)
 		"send_unknown_dmabuf_id", "send_rx_binding_id",
 		"send_offset_beyond_dmabuf", "send_len_past_dmabuf_end",
 		"send_cmsg_wrong_len", "send_binding_other_device",
+		"send_loopback_route",
 		"bind_tx_no_netmem_tx", "bind_tx_unprivileged",
 		"send_64k_chunked", "send_64k_completion",
 		"unbind_in_flight_send", "unbind_in_flight_completes",
@@ -577,6 +641,7 @@ int main(int argc, char **argv)
 	test_rx_binding();
 	test_ranges();
 	test_other_device();
+	test_loopback();
 	test_plain_device();
 	test_unprivileged();
 	test_good_send();

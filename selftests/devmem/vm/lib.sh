@@ -104,3 +104,10 @@ wait_no_dmabuf() {
 	echo "dma-bufs are still referenced (a binding outlived its owner)"
 	return 1
 }
+
+# snmp NS PROTO FIELD: one /proc/net/snmp counter ("Icmp" "OutDestUnreachs").
+snmp() {
+	ip netns exec "$1" awk -v p="$2:" -v f="$3" '
+		$1 == p && !hdr { for (i = 2; i <= NF; i++) col[$i] = i; hdr = 1; next }
+		$1 == p && hdr { print (f in col) ? $col[f] : "NA"; exit }' /proc/net/snmp
+}

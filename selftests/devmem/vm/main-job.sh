@@ -42,7 +42,7 @@ echo "received and validated:      ${got:-0} bytes in $secs s ($(echo "${got:-0}
 echo "NIC payload into dma-buf:    $((dev1 - dev0)) bytes (ethtool -S $RX_IF rx_devmem_bytes)"
 echo "NIC payload into host memory: $((host1 - host0)) bytes (ethtool -S $RX_IF rx_host_payload_bytes)"
 echo "sender TSO segments:         $(ethstat $TX_NS $TX_IF tx_tcp_seg_good) (must be 0: QEMU 7.2 fragments TSO frames)"
-echo "receiver IP reassemblies:    $(rx awk '/^Ip: [0-9]/ { print $15 }' /proc/net/snmp)"
+echo "receiver IP reassemblies:    $(snmp $RX_NS Ip ReasmReqds)"
 rx ethtool -S $RX_IF | grep -E 'devmem|host_payload|hdr_split|hdr_drop|csum_drop'
 
 [ "$got" = "$BYTES" ] || fail "received $got of $BYTES bytes"

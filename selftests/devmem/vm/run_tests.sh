@@ -50,7 +50,7 @@ selected() {
 }
 
 # run_test NAME FUNC: run one shell test; its output is shown as TAP
-# diagnostics when it fails.  DEVMEM_REPEAT=N runs it N times (a flakiness
+# diagnostics when it fails (always with DEVMEM_VERBOSE=1).  DEVMEM_REPEAT=N runs it N times (a flakiness
 # hunt), each run a result of its own.
 run_test() {
 	local name=$1 n=${DEVMEM_REPEAT:-1} i
@@ -67,7 +67,7 @@ run_test_once() {
 	shift
 	run_bounded "$LOGDIR/$name.log" "$@"
 	rc=$?
-	if [ $rc -ne 0 ] && [ $rc -ne 4 ]; then
+	if { [ $rc -ne 0 ] && [ $rc -ne 4 ]; } || [ -n "${DEVMEM_VERBOSE:-}" ]; then
 		sed 's/^/# /' "$LOGDIR/$name.log"
 	fi
 	result "$name" $rc "$( [ $rc -eq 4 ] && tail -n 1 "$LOGDIR/$name.log")"

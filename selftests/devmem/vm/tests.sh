@@ -213,6 +213,79 @@ devmem_send_test() {
 }
 run_tap send devmem_send_test
 
+# No checksum offload on the route's device (which also turns off its
+# scatter-gather): a devmem send is refused with EOPNOTSUPP, never copied
+# or checksummed by the CPU, and nothing reaches the receiver.
+tx_no_csum_offload() {
+	local out=$LOGDIR/txnocsum.out rc
+	$RXNS nc -l -p $PORT > /tmp/txnocsum.bin &
+	local srv=$!
+	wait_listen $RX_NS $PORT || return 1
+	tx ethtool -K $TX_IF tx off > /dev/null || { kill $srv; return 1; }
+	tx ethtool -k $TX_IF | grep -E '^(tx-checksumming|scatter-gather):'
+	tx ncdevmem -f $TX_IF -s $RX_IP4 -p $PORT -v 7 -N 1048576 > "$out" 2>&1
+	rc=$?
+	tx ethtool -K $TX_IF tx on sg on > /dev/null
+	kill $srv 2>/dev/null
+	wait $srv 2>/dev/null
+	cat "$out"
+	[ $rc -ne 0 ] || { echo "the devmem send succeeded without checksum offload"; return 1; }
+	grep -q 'send: .*Operation not supported' "$out" ||
+		{ echo "expected EOPNOTSUPP from sendmsg"; return 1; }
+	[ "$(stat -c %s /tmp/txnocsum.bin)" = 0 ] ||
+		{ echo "the receiver got $(stat -c %s /tmp/txnocsum.bin) bytes"; return 1; }
+	rm -f /tmp/txnocsum.bin
+	tx ethtool -k $TX_IF | grep -q '^scatter-gather: on' || { echo "SG not restored"; return 1; }
+}
+run_test tx_no_csum_offload_refused tx_no_csum_offload
+
+# Forwarding: netns rx routes 10.77.0.0/24 to a veth (netns fw) and the
+# sender sends to 10.77.0.2 through eth0, whose queue is bound.  The
+# payload lands in the dma-buf; the unreadable skbs must be dropped at the
+# veth (no netmem TX: validate_xmit, counted in its tx_dropped), never
+# copied out, so the far end gets nothing.  The router's veth has MTU
+# 1500, the far end 9000 (its MSS lets the sender send 9000-byte packets):
+# the ICMP "fragmentation needed" that quotes them must not read the
+# payload either (it quotes zeroes).  Port 5202: the sender's orphaned
+# socket retransmits for a while after the test.
+rx_forward_drop() {
+	local out=$LOGDIR/fwd.ncdevmem drop0 drop1 unr0 unr1 got rc=0 fport=$((PORT + 1))
+	ip netns add fw || return 1
+	rx ip link add vfw0 type veth peer name vfw1 netns fw &&
+	rx ip addr add 10.77.0.1/24 dev vfw0 && rx ip link set vfw0 up &&
+	ip -n fw link set lo up && ip -n fw addr add 10.77.0.2/24 dev vfw1 &&
+	ip -n fw link set vfw1 mtu 9000 up && ip -n fw route add default via 10.77.0.1 &&
+	tx ip route add 10.77.0.0/24 via $RX_IP4 &&
+	rx sh -c 'echo 1 > /proc/sys/net/ipv4/ip_forward' || rc=1
+	if [ $rc -eq 0 ]; then
+		# ncdevmem holds eth0's queue binding while the forwarded flow runs
+		$RXNS ncdevmem -l -f $RX_IF -s $RX_IP4 -p $PORT -v 7 > "$out" 2>&1 &
+		local binder=$!
+		wait_listen $RX_NS $PORT || rc=1
+		ip netns exec fw nc -l -p $fport > /tmp/fwd.bin &
+		local far=$!
+		wait_listen fw $fport || rc=1
+		drop0=$(rx cat /sys/class/net/vfw0/statistics/tx_dropped)
+		unr0=$(snmp $RX_NS Icmp OutDestUnreachs)
+		pattern_feed 4194304 | tx timeout 15 nc -N 10.77.0.2 $fport
+		drop1=$(rx cat /sys/class/net/vfw0/statistics/tx_dropped)
+		unr1=$(snmp $RX_NS Icmp OutDestUnreachs)
+		kill $far $binder 2>/dev/null
+		wait $far $binder 2>/dev/null
+		got=$(stat -c %s /tmp/fwd.bin)
+		rm -f /tmp/fwd.bin
+		echo "veth tx_dropped: $drop0 -> $drop1; ICMP dest unreachable sent: $unr0 -> $unr1; far end got $got bytes"
+		[ "$drop1" -gt "$drop0" ] || { echo "no unreadable skb was dropped at the veth"; rc=1; }
+		[ "$unr1" -gt "$unr0" ] || { echo "no ICMP fragmentation needed was sent"; rc=1; }
+		[ "$got" = 0 ] || { echo "devmem payload was forwarded"; rc=1; }
+	fi
+	rx sh -c 'echo 0 > /proc/sys/net/ipv4/ip_forward'
+	tx ip route del 10.77.0.0/24 2>/dev/null
+	ip netns del fw
+	return $rc
+}
+run_test rx_forward_unreadable_dropped rx_forward_drop
+
 # The sender dies mid-stream: its orphaned socket (still holding devmem
 # skbs) goes away once the receiver is gone, nothing leaks or warns
 # (dmesg_clean), and devmem TX works again right after.
@@ -237,7 +310,7 @@ tx_kill_sender() {
 	# (and their binding references).  TIME-WAIT holds no skbs.
 	local n
 	for _ in $(seq 50); do
-		n=$(tx ss -Htn state all exclude time-wait "( dport = :$PORT )" | wc -l)
+		n=$(tx ss -Htn state all exclude time-wait dst $RX_IP4 "( dport = :$PORT )" | wc -l)
 		[ "$n" -eq 0 ] && break
 		sleep 0.2
 	done
