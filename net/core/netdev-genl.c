@@ -284,6 +284,75 @@ static void netdev_nl_add_binding(struct net_devmem_dmabuf_binding *binding,
 	list_add(&binding->list, &netdev_nl_bindings);
 }
 
+/* The reply to a bind request: a genl message with the request's command
+ * (ERR_PTR(-ENOMEM), or -EMSGSIZE if the header does not fit).  *@hdr is
+ * its header, for netdev_nl_bind_reply().
+ */
+static struct sk_buff *netdev_nl_bind_reply_new(struct genl_info *info,
+						void **hdr)
+{
+	struct sk_buff *rsp;
+
+	rsp = genlmsg_new(GENLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!rsp)
+		return ERR_PTR(-ENOMEM);
+
+	*hdr = genlmsg_put_reply(rsp, info, &netdev_nl_family, 0,
+				 info->genlhdr->cmd);
+	if (!*hdr) {
+		nlmsg_free(rsp);
+		return ERR_PTR(-EMSGSIZE);
+	}
+	return rsp;
+}
+
+/* The device NETDEV_A_DMABUF_IFINDEX names, if it exists and is present
+ * (-ENODEV with an extack message otherwise).  rtnl held.
+ */
+static struct net_device *netdev_nl_bind_get_dev(struct genl_info *info)
+{
+	struct net_device *netdev;
+	u32 ifindex;
+
+	ifindex = nla_get_u32(info->attrs[NETDEV_A_DMABUF_IFINDEX]);
+	netdev = __dev_get_by_index(genl_info_net(info), ifindex);
+	if (!netdev || !netif_device_present(netdev)) {
+		NL_SET_ERR_MSG_ATTR(info->extack,
+				    info->attrs[NETDEV_A_DMABUF_IFINDEX],
+				    "no such device");
+		return ERR_PTR(-ENODEV);
+	}
+	return netdev;
+}
+
+/* Send @rsp with the binding's NETDEV_A_DMABUF_ID and, once it is sent,
+ * tie @binding to the requesting socket.  As in mainline the reply goes
+ * out before the binding is committed: if it cannot be sent, the error is
+ * returned and the caller undoes the binding.  @rsp is consumed.  rtnl
+ * held.
+ */
+static int netdev_nl_bind_reply(struct net_devmem_dmabuf_binding *binding,
+				struct sk_buff *rsp, void *hdr,
+				struct sk_buff *skb, struct genl_info *info)
+{
+	int err;
+
+	err = nla_put_u32(rsp, NETDEV_A_DMABUF_ID, binding->id);
+	if (err) {
+		nlmsg_free(rsp);
+		return err;
+	}
+
+	/* genlmsg_reply() consumes rsp even when it fails */
+	genlmsg_end(rsp, hdr);
+	err = genlmsg_reply(rsp, info);
+	if (err)
+		return err;
+
+	netdev_nl_add_binding(binding, skb, info);
+	return 0;
+}
+
 /* Check every QUEUES nest before binding anything (mainline 6.18 order):
  * ID and TYPE present, TYPE == RX, ID < real_num_rx_queues; collect the
  * ids in @rxq_bitmap (real_num_rx_queues bits), so that a queue named
@@ -347,9 +416,9 @@ static int netdev_nl_bind_rx_check_queues(struct net_device *netdev,
 static int netdev_nl_bind_rx_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct net_devmem_dmabuf_binding *binding;
-	u32 ifindex, dmabuf_fd, rxq_idx;
 	unsigned long *rxq_bitmap;
 	struct net_device *netdev;
+	u32 dmabuf_fd, rxq_idx;
 	struct sk_buff *rsp;
 	void *hdr;
 	int err;
@@ -359,28 +428,17 @@ static int netdev_nl_bind_rx_doit(struct sk_buff *skb, struct genl_info *info)
 	    GENL_REQ_ATTR_CHECK(info, NETDEV_A_DMABUF_QUEUES))
 		return -EINVAL;
 
-	ifindex = nla_get_u32(info->attrs[NETDEV_A_DMABUF_IFINDEX]);
 	dmabuf_fd = nla_get_u32(info->attrs[NETDEV_A_DMABUF_FD]);
 
-	rsp = genlmsg_new(GENLMSG_DEFAULT_SIZE, GFP_KERNEL);
-	if (!rsp)
-		return -ENOMEM;
-
-	hdr = genlmsg_put_reply(rsp, info, &netdev_nl_family, 0,
-				info->genlhdr->cmd);
-	if (!hdr) {
-		err = -EMSGSIZE;
-		goto err_free_msg;
-	}
+	rsp = netdev_nl_bind_reply_new(info, &hdr);
+	if (IS_ERR(rsp))
+		return PTR_ERR(rsp);
 
 	rtnl_lock();
 
-	netdev = __dev_get_by_index(genl_info_net(info), ifindex);
-	if (!netdev || !netif_device_present(netdev)) {
-		NL_SET_ERR_MSG_ATTR(info->extack,
-				    info->attrs[NETDEV_A_DMABUF_IFINDEX],
-				    "no such device");
-		err = -ENODEV;
+	netdev = netdev_nl_bind_get_dev(info);
+	if (IS_ERR(netdev)) {
+		err = PTR_ERR(netdev);
 		goto err_unlock;
 	}
 
@@ -415,20 +473,11 @@ static int netdev_nl_bind_rx_doit(struct sk_buff *skb, struct genl_info *info)
 			goto err_unbind;
 	}
 
-	err = nla_put_u32(rsp, NETDEV_A_DMABUF_ID, binding->id);
-	if (err)
-		goto err_unbind;
-
-	/* Reply under rtnl, before committing: genlmsg_reply() consumes
-	 * rsp even when it fails, and then the binding is undone.
-	 */
-	genlmsg_end(rsp, hdr);
-	err = genlmsg_reply(rsp, info);
+	err = netdev_nl_bind_reply(binding, rsp, hdr, skb, info);
 	rsp = NULL;
 	if (err)
 		goto err_unbind;
 
-	netdev_nl_add_binding(binding, skb, info);
 	bitmap_free(rxq_bitmap);
 	rtnl_unlock();
 	return 0;
@@ -439,7 +488,6 @@ err_free_bitmap:
 	bitmap_free(rxq_bitmap);
 err_unlock:
 	rtnl_unlock();
-err_free_msg:
 	nlmsg_free(rsp);
 	return err;
 }
@@ -460,9 +508,9 @@ err_free_msg:
 static int netdev_nl_bind_tx_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct net_devmem_dmabuf_binding *binding;
-	u32 ifindex, dmabuf_fd;
 	struct net_device *netdev;
 	struct sk_buff *rsp;
+	u32 dmabuf_fd;
 	void *hdr;
 	int err;
 
@@ -470,28 +518,17 @@ static int netdev_nl_bind_tx_doit(struct sk_buff *skb, struct genl_info *info)
 	    GENL_REQ_ATTR_CHECK(info, NETDEV_A_DMABUF_FD))
 		return -EINVAL;
 
-	ifindex = nla_get_u32(info->attrs[NETDEV_A_DMABUF_IFINDEX]);
 	dmabuf_fd = nla_get_u32(info->attrs[NETDEV_A_DMABUF_FD]);
 
-	rsp = genlmsg_new(GENLMSG_DEFAULT_SIZE, GFP_KERNEL);
-	if (!rsp)
-		return -ENOMEM;
-
-	hdr = genlmsg_put_reply(rsp, info, &netdev_nl_family, 0,
-				info->genlhdr->cmd);
-	if (!hdr) {
-		err = -EMSGSIZE;
-		goto err_free_msg;
-	}
+	rsp = netdev_nl_bind_reply_new(info, &hdr);
+	if (IS_ERR(rsp))
+		return PTR_ERR(rsp);
 
 	rtnl_lock();
 
-	netdev = __dev_get_by_index(genl_info_net(info), ifindex);
-	if (!netdev || !netif_device_present(netdev)) {
-		NL_SET_ERR_MSG_ATTR(info->extack,
-				    info->attrs[NETDEV_A_DMABUF_IFINDEX],
-				    "no such device");
-		err = -ENODEV;
+	netdev = netdev_nl_bind_get_dev(info);
+	if (IS_ERR(netdev)) {
+		err = PTR_ERR(netdev);
 		goto err_unlock;
 	}
 
@@ -509,18 +546,11 @@ static int netdev_nl_bind_tx_doit(struct sk_buff *skb, struct genl_info *info)
 		goto err_unlock;
 	}
 
-	err = nla_put_u32(rsp, NETDEV_A_DMABUF_ID, binding->id);
-	if (err)
-		goto err_unbind;
-
-	/* As in bind-rx: reply first, rsp is consumed even on failure */
-	genlmsg_end(rsp, hdr);
-	err = genlmsg_reply(rsp, info);
+	err = netdev_nl_bind_reply(binding, rsp, hdr, skb, info);
 	rsp = NULL;
 	if (err)
 		goto err_unbind;
 
-	netdev_nl_add_binding(binding, skb, info);
 	rtnl_unlock();
 	return 0;
 
@@ -528,7 +558,6 @@ err_unbind:
 	net_devmem_unbind_dmabuf(binding);
 err_unlock:
 	rtnl_unlock();
-err_free_msg:
 	nlmsg_free(rsp);
 	return err;
 }

@@ -18,7 +18,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <grp.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,14 +25,13 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/mman.h>
-#include <sys/wait.h>
 #include <linux/ethtool_netlink.h>
 
 #include "devmem_nl.h"
 #include "tap.h"
+#include "unpriv.h"
 
 #define NUM_TESTS		24
-#define NOBODY			65534
 #define UNBIND_WAIT_MS		3000
 
 static struct {
@@ -359,59 +357,23 @@ restore:
 			 ctx.ifname);
 }
 
-struct child_result {
-	int stage;		/* 0: dropped privileges, 1: could not */
-	int ret;
-	struct dm_err e;
-};
+static void bind_rx_as_nobody(void *arg, struct dm_unpriv_result *res)
+{
+	struct dm_bind_rx_req req = good_req();
+
+	(void)arg;
+	res->ret = try_bind(&req, &res->e);
+}
 
 /* Without CAP_NET_ADMIN bind-rx (an admin-perm operation) gives EPERM. */
 static void test_unprivileged(void)
 {
 	const char *name = "bind_rx_unprivileged";
-	struct child_result r = { 0 };
-	struct dm_bind_rx_req req;
-	int pfd[2], status;
-	pid_t pid;
+	struct dm_unpriv_result r = { 0 };
+	struct dm_err e;
 
-	if (pipe(pfd) < 0) {
-		tap_skip_test(name, "pipe: %s", strerror(errno));
-		return;
-	}
-	fflush(stdout);
-	pid = fork();
-	if (pid < 0) {
-		tap_skip_test(name, "fork: %s", strerror(errno));
-		close(pfd[0]);
-		close(pfd[1]);
-		return;
-	}
-	if (pid == 0) {
-		close(pfd[0]);
-		if (setgroups(0, NULL) < 0 ||
-		    setresgid(NOBODY, NOBODY, NOBODY) < 0 ||
-		    setresuid(NOBODY, NOBODY, NOBODY) < 0) {
-			r.stage = 1;
-			dm_err_set(&r.e, errno, "drop privileges to uid %d",
-				   NOBODY);
-		} else {
-			req = good_req();
-			r.ret = try_bind(&req, &r.e);
-		}
-		if (write(pfd[1], &r, sizeof(r)) != sizeof(r))
-			_exit(1);
-		_exit(0);
-	}
-	close(pfd[1]);
-	if (read(pfd[0], &r, sizeof(r)) != sizeof(r)) {
-		r.stage = 1;
-		dm_err_set(&r.e, EPIPE, "child did not report");
-	}
-	close(pfd[0]);
-	waitpid(pid, &status, 0);
-
-	if (r.stage) {
-		tap_skip_test(name, "%s", dm_strerr(&r.e));
+	if (dm_run_unprivileged(bind_rx_as_nobody, NULL, &r, &e) < 0) {
+		tap_skip_test(name, "%s", dm_strerr(&e));
 		return;
 	}
 	/* genetlink's permission check gives no extack message. */

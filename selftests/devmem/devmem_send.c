@@ -19,7 +19,6 @@
 #endif
 #include <errno.h>
 #include <getopt.h>
-#include <grp.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -30,15 +29,14 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 
 #include "devmem_nl.h"
 #include "devmem_rx.h"
 #include "devmem_tx.h"
 #include "tap.h"
+#include "unpriv.h"
 
 #define NUM_TESTS		17
-#define NOBODY			65534
 #define UNKNOWN_ID		0x7ffffff0u
 #define GOOD_LEN		(64UL << 10)
 #define UNBIND_LEN		(1UL << 20)	/* sent from a binding then unbound */
@@ -349,68 +347,32 @@ static void test_plain_device(void)
 	}
 }
 
-struct child_result {
-	int stage;		/* 0: dropped privileges, 1: could not */
-	int ret;
-	uint32_t id;
-	struct dm_err e;
-};
+static void bind_tx_as_nobody(void *arg, struct dm_unpriv_result *res)
+{
+	struct dm_nl nl;
+
+	(void)arg;
+	/* the dma-buf fd is inherited from the parent */
+	res->ret = bind_tx_on(&nl, ctx.ifname, &res->id, &res->e);
+	if (res->ret == 0)
+		dm_nl_close(&nl);
+}
 
 /* bind-tx has no admin-perm flag in mainline: nobody may bind. */
 static void test_unprivileged(void)
 {
 	const char *name = "bind_tx_unprivileged";
-	struct child_result r = { 0 };
-	int pfd[2], status;
-	struct dm_nl nl;
-	pid_t pid;
+	struct dm_unpriv_result r = { 0 };
+	struct dm_err e;
 
-	if (pipe(pfd) < 0) {
-		tap_skip_test(name, "pipe: %s", strerror(errno));
-		return;
-	}
-	fflush(stdout);
-	pid = fork();
-	if (pid < 0) {
-		tap_skip_test(name, "fork: %s", strerror(errno));
-		close(pfd[0]);
-		close(pfd[1]);
-		return;
-	}
-	if (pid == 0) {
-		close(pfd[0]);
-		if (setgroups(0, NULL) < 0 ||
-		    setresgid(NOBODY, NOBODY, NOBODY) < 0 ||
-		    setresuid(NOBODY, NOBODY, NOBODY) < 0) {
-			r.stage = 1;
-			dm_err_set(&r.e, errno, "drop privileges to uid %d",
-				   NOBODY);
-		} else {
-			/* the dma-buf fd is inherited from the parent */
-			r.ret = bind_tx_on(&nl, ctx.ifname, &r.id, &r.e);
-			if (r.ret == 0)
-				dm_nl_close(&nl);
-		}
-		if (write(pfd[1], &r, sizeof(r)) != sizeof(r))
-			_exit(1);
-		_exit(0);
-	}
-	close(pfd[1]);
-	if (read(pfd[0], &r, sizeof(r)) != sizeof(r)) {
-		r.stage = 1;
-		dm_err_set(&r.e, EPIPE, "child did not report");
-	}
-	close(pfd[0]);
-	waitpid(pid, &status, 0);
-
-	if (r.stage) {
-		tap_skip_test(name, "%s", dm_strerr(&r.e));
+	if (dm_run_unprivileged(bind_tx_as_nobody, NULL, &r, &e) < 0) {
+		tap_skip_test(name, "%s", dm_strerr(&e));
 		return;
 	}
 	if (r.ret < 0)
 		tap_diag("%s: %s", name, dm_strerr(&r.e));
 	else
-		tap_diag("%s: uid %d got binding id %u", name, NOBODY, r.id);
+		tap_diag("%s: uid %d got binding id %u", name, DM_NOBODY, r.id);
 	tap_result(r.ret == 0 && r.id > 0, name);
 }
 
