@@ -7,8 +7,10 @@
  * caller runs (e.g. `nc -l -p PORT >/dev/null`) and checks that
  * sendmsg(MSG_ZEROCOPY) with an SCM_DEVMEM_DMABUF cmsg is refused with the
  * mainline errno for every malformed request, that bind-tx needs no
- * privilege but a netmem-TX capable device, and that a valid chunked send
- * goes out and its zerocopy completion arrives.
+ * privilege but a netmem-TX capable device, that a valid chunked send
+ * goes out and its zerocopy completion arrives (also with a packet tap on
+ * the device, which must not see the payload), and that a binding unbound
+ * with a send in flight stays alive until that send completes.
  *
  * Usage: devmem_send -f IFNAME -s SERVER_IP [-p PORT] [-F IFNAME2] [-P PLAIN]
  *                    [-d SIZE] [-T SECONDS]
@@ -22,6 +24,10 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <netinet/ip.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,11 +42,12 @@
 #include "tap.h"
 #include "unpriv.h"
 
-#define NUM_TESTS		17
+#define NUM_TESTS		19
 #define UNKNOWN_ID		0x7ffffff0u
 #define GOOD_LEN		(64UL << 10)
 #define UNBIND_LEN		(1UL << 20)	/* sent from a binding then unbound */
 #define GOOD_CHUNK		4096
+#define TAP_MARKER		"devmem-tap-marker"
 
 static struct {
 	const char *ifname;	/* -f: devmem TX capable */
@@ -455,6 +462,110 @@ static void test_good_send(void)
 }
 
 /*
+ * A packet tap (AF_PACKET, ETH_P_ALL) on the device while a devmem send
+ * goes out: the send still completes by reference (not copied), and the
+ * tap gets none of the payload, since handing it a copy would need the CPU
+ * to read device memory (it sees the headers at most).  A plain send right
+ * after must reach the tap whole, so the tap is known to work.
+ */
+static void test_packet_tap(void)
+{
+	const char *n1 = "send_with_packet_tap", *n2 = "packet_tap_sees_no_payload";
+	struct sockaddr_ll sll = {
+		.sll_family = AF_PACKET,
+		.sll_protocol = htons(ETH_P_ALL),
+		.sll_ifindex = ctx.ifindex,
+	};
+	static unsigned char frame[65536];
+	size_t frames = 0, flow = 0, payload = 0;
+	bool seen_marker = false;
+	long end;
+	struct dm_tx_req r = good_req();
+	struct dm_zc_notif zn;
+	struct dm_err e;
+	uint32_t mine;
+	ssize_t sent;
+	int tap;
+
+	tap = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
+	if (tap < 0 || bind(tap, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
+		tap_skip_test(n1, "AF_PACKET tap on %s: %s", ctx.ifname,
+			      strerror(errno));
+		tap_skip_test(n2, "no tap");
+		if (tap >= 0)
+			close(tap);
+		return;
+	}
+	while (dm_zc_read(ctx.fd, &zn, &e) > 0)
+		;
+
+	r.len = GOOD_LEN;
+	r.chunk = GOOD_CHUNK;
+	mine = ctx.zc_next;
+	sent = try_send(&r, &e);
+	if (sent != (ssize_t)GOOD_LEN) {
+		tap_diag("%s: sent %zd of %lu bytes%s%s", n1, sent, GOOD_LEN,
+			 sent < 0 ? ": " : "", sent < 0 ? dm_strerr(&e) : "");
+		tap_result(false, n1);
+		tap_skip_test(n2, "the send failed");
+		close(tap);
+		return;
+	}
+	tap_result(wait_completion(n1, mine), n1);
+
+	/* A plain send after it: the tap must see this one, payload and all */
+	if (send(ctx.fd, TAP_MARKER, strlen(TAP_MARKER), 0) !=
+	    (ssize_t)strlen(TAP_MARKER)) {
+		tap_diag("%s: plain send: %s", n2, strerror(errno));
+		tap_result(false, n2);
+		close(tap);
+		return;
+	}
+
+	end = now_ms() + 2000;
+	while (!seen_marker && now_ms() < end) {
+		struct sockaddr_ll from;
+		socklen_t fl = sizeof(from);
+		const struct iphdr *ip;
+		const struct tcphdr *th;
+		size_t hdrs;
+		ssize_t len;
+
+		len = recvfrom(tap, frame, sizeof(frame), MSG_DONTWAIT,
+			       (struct sockaddr *)&from, &fl);
+		if (len < 0) {
+			usleep(10000);
+			continue;
+		}
+		if (from.sll_pkttype != PACKET_OUTGOING)
+			continue;
+		frames++;
+		ip = (const struct iphdr *)(frame + ETH_HLEN);
+		if (len < ETH_HLEN + (ssize_t)sizeof(*ip) ||
+		    ntohs(from.sll_protocol) != ETH_P_IP ||
+		    ip->protocol != IPPROTO_TCP)
+			continue;
+		th = (const struct tcphdr *)((const unsigned char *)ip + ip->ihl * 4);
+		if ((const unsigned char *)(th + 1) > frame + len ||
+		    ntohs(th->dest) != ctx.port)
+			continue;
+		flow++;
+		hdrs = ETH_HLEN + ip->ihl * 4 + th->doff * 4;
+		if ((size_t)len <= hdrs)
+			continue;
+		if ((size_t)len - hdrs == strlen(TAP_MARKER) &&
+		    !memcmp(frame + hdrs, TAP_MARKER, strlen(TAP_MARKER)))
+			seen_marker = true;
+		else
+			payload += len - hdrs;
+	}
+	close(tap);
+	tap_diag("%s: %zu outgoing frames, %zu of the connection, %zu devmem payload bytes captured, plain send %s",
+		 n2, frames, flow, payload, seen_marker ? "seen" : "NOT seen");
+	tap_result(payload == 0 && seen_marker, n2);
+}
+
+/*
  * A binding unbound (its netlink socket closed) while a send from it is
  * still in flight: the data still goes out and completes (each frag holds
  * a reference on the binding, so nothing is unmapped under the NIC), and a
@@ -562,6 +673,7 @@ int main(int argc, char **argv)
 		"send_loopback_route",
 		"bind_tx_no_netmem_tx", "bind_tx_unprivileged",
 		"send_64k_chunked", "send_64k_completion",
+		"send_with_packet_tap", "packet_tap_sees_no_payload",
 		"unbind_in_flight_send", "unbind_in_flight_completes",
 		"send_after_unbind",
 	};
@@ -607,6 +719,7 @@ int main(int argc, char **argv)
 	test_plain_device();
 	test_unprivileged();
 	test_good_send();
+	test_packet_tap();
 	test_unbind_in_flight();
 
 	close(ctx.fd);
