@@ -21,7 +21,7 @@ SCRIPTS := $(REPO)/scripts/devmem
 export BUILD REPO KSRC KOBJ HDR
 
 .PHONY: all deps tree config kernel headers tools initramfs run test \
-	export-patches check-patches checkpatch clean distclean
+	export-patches check-patches checkpatch series-check clean distclean
 
 all: deps kernel tools initramfs
 
@@ -67,6 +67,10 @@ check-patches: deps
 
 checkpatch: tree
 	@$(SCRIPTS)/host-checks.sh checkpatch
+
+# every prefix of the series builds (slow: not part of make test)
+series-check: tree
+	@$(SCRIPTS)/series-build.sh
 
 clean:
 	-$(MAKE) -C tools/ncdevmem clean
