@@ -35,6 +35,8 @@
 #include <net/netmem_provider.h>
 #include <net/page_pool.h>
 #include <net/sock.h>
+#include <net/tcp.h>
+#include <net/xfrm.h>
 #include <uapi/linux/netdev.h>
 
 #include "devmem.h"
@@ -51,6 +53,12 @@ MODULE_IMPORT_NS(DMA_BUF);
 /* All bindings with an id, for TX lookups: id -> binding */
 static DEFINE_XARRAY_FLAGS(net_devmem_dmabuf_bindings, XA_FLAGS_ALLOC1);
 static u32 net_devmem_id_next;
+
+/* TX bindings unbound while skbs still hold them: they keep their device
+ * for those skbs until it goes away (net_devmem_tx_unregister_dev()).
+ */
+static LIST_HEAD(net_devmem_tx_unbound);
+static DEFINE_SPINLOCK(net_devmem_tx_unbound_lock);
 
 static unsigned long net_devmem_niov_genpool_addr(const struct net_iov *niov)
 {
@@ -114,6 +122,10 @@ static void net_devmem_free_chunk_owner(struct gen_pool *genpool,
  */
 static void net_devmem_dmabuf_binding_free(struct net_devmem_dmabuf_binding *binding)
 {
+	spin_lock(&net_devmem_tx_unbound_lock);
+	list_del_init(&binding->tx_unbound);
+	spin_unlock(&net_devmem_tx_unbound_lock);
+
 	if (binding->chunk_pool) {
 		size_t size = gen_pool_size(binding->chunk_pool);
 		size_t avail = gen_pool_avail(binding->chunk_pool);
@@ -211,6 +223,8 @@ net_devmem_dmabuf_binding_alloc(struct net_device *dev,
 	binding->size = size;
 	refcount_set(&binding->ref, 1);
 	INIT_LIST_HEAD(&binding->list);
+	INIT_LIST_HEAD(&binding->tx_unbound);
+	binding->owner_uid = current_fsuid();
 	xa_init_flags(&binding->bound_rxqs, XA_FLAGS_ALLOC);
 	INIT_WORK(&binding->free_work, net_devmem_dmabuf_binding_free_work);
 
@@ -549,13 +563,46 @@ void net_devmem_unbind_dmabuf(struct net_devmem_dmabuf_binding *binding)
 	/* A TX binding keeps its device: sends already queued on sockets
 	 * hold binding references and must still be allowed out through it
 	 * (the dma-buf stays mapped until the last reference goes); new
-	 * sends can no longer find the binding.
+	 * sends can no longer find the binding.  Until then it is listed,
+	 * so that the device going away can still be noticed.
 	 */
-	if (binding->direction != DMA_TO_DEVICE)
+	if (binding->direction == DMA_TO_DEVICE && READ_ONCE(binding->dev)) {
+		spin_lock(&net_devmem_tx_unbound_lock);
+		list_add(&binding->tx_unbound, &net_devmem_tx_unbound);
+		spin_unlock(&net_devmem_tx_unbound_lock);
+	} else {
 		WRITE_ONCE(binding->dev, NULL);
+	}
 	net_devmem_dmabuf_binding_put(binding);
 }
 EXPORT_SYMBOL_IF_KUNIT(net_devmem_unbind_dmabuf);
+
+/**
+ * net_devmem_tx_unregister_dev() - a device with unbound TX bindings goes
+ * @dev: the unregistering network device
+ *
+ * TX bindings that were unbound while skbs still held them keep their
+ * device so that those skbs may leave (net_devmem_unbind_dmabuf()).  When
+ * the device itself goes, they lose it: the skbs are then dropped at
+ * transmit, and no later device at the same address can send from a
+ * mapping made for this one.  Bindings still bound are unbound by their
+ * owner's unregister handling instead.
+ *
+ * Context: process, rtnl held (NETDEV_UNREGISTER).
+ */
+void net_devmem_tx_unregister_dev(struct net_device *dev)
+{
+	struct net_devmem_dmabuf_binding *binding;
+
+	ASSERT_RTNL();
+
+	spin_lock(&net_devmem_tx_unbound_lock);
+	list_for_each_entry(binding, &net_devmem_tx_unbound, tx_unbound)
+		if (READ_ONCE(binding->dev) == dev)
+			WRITE_ONCE(binding->dev, NULL);
+	spin_unlock(&net_devmem_tx_unbound_lock);
+}
+EXPORT_SYMBOL_IF_KUNIT(net_devmem_tx_unregister_dev);
 
 /**
  * net_devmem_bind_dmabuf_to_queue() - install an RX binding on an RX queue
@@ -633,6 +680,17 @@ static bool net_devmem_tx_offloads(const struct net_device *dev,
 	return features & NETIF_F_IP_CSUM;
 }
 
+/* Whether TCP-MD5 signs @sk's segments (which would hash the payload). */
+static bool net_devmem_sk_md5(const struct sock *sk)
+{
+#ifdef CONFIG_TCP_MD5SIG
+	return sk->sk_protocol == IPPROTO_TCP &&
+	       rcu_access_pointer(tcp_sk(sk)->md5sig_info);
+#else
+	return false;
+#endif
+}
+
 /**
  * net_devmem_get_binding() - find the TX binding a sendmsg() names
  * @sk: a TCP socket, locked by the caller
@@ -640,18 +698,23 @@ static bool net_devmem_tx_offloads(const struct net_device *dev,
  *
  * The dma-buf is mapped for one device only, so the socket's route must
  * leave through that device; a missing route is rebuilt first.  As
- * mainline's net_devmem_get_binding() (6.16), plus a check of our own:
- * the device must offload scatter-gather and the TCP checksum (checked on
- * every send, so turning an offload off takes effect on the next one).
+ * mainline's net_devmem_get_binding() (6.16), plus checks of our own:
+ * the socket must belong to the user who bound the dma-buf (or its sender
+ * have CAP_NET_ADMIN); the device must offload scatter-gather and the TCP
+ * checksum (checked on every send, so turning an offload off takes effect
+ * on the next one); and neither IPsec nor TCP-MD5 may apply, as both
+ * need the payload.
  *
  * Context: process, socket locked.
  *
  * Return: the binding with a reference the caller drops with
  * net_devmem_dmabuf_binding_put(); ERR_PTR(-EINVAL) if @dmabuf_id is no
- * (live) TX binding; ERR_PTR(-EHOSTUNREACH) if no route can be built;
- * ERR_PTR(-ENODEV) if the route does not use the bound device;
- * ERR_PTR(-EOPNOTSUPP) if that device has scatter-gather or checksum
- * offload (for the route's address family) turned off.
+ * (live) TX binding; ERR_PTR(-EPERM) if it is another user's;
+ * ERR_PTR(-EHOSTUNREACH) if no route can be built; ERR_PTR(-ENODEV) if
+ * the route does not use the bound device; ERR_PTR(-EOPNOTSUPP) if that
+ * device has scatter-gather or checksum offload (for the route's address
+ * family) turned off, or the route is an IPsec one, or the socket uses
+ * TCP-MD5.
  */
 struct net_devmem_dmabuf_binding *
 net_devmem_get_binding(struct sock *sk, unsigned int dmabuf_id)
@@ -670,6 +733,15 @@ net_devmem_get_binding(struct sock *sk, unsigned int dmabuf_id)
 	if (!binding)
 		return ERR_PTR(-EINVAL);
 
+	/* The id is a small integer anyone can guess: only sockets of the
+	 * user who bound the dma-buf (or an admin's) may send from it.
+	 */
+	if (!uid_eq(sk->sk_uid, binding->owner_uid) &&
+	    !ns_capable(sock_net(sk)->user_ns, CAP_NET_ADMIN)) {
+		err = -EPERM;
+		goto err_put;
+	}
+
 	/* No route (e.g. it expired): rebuild it */
 	dst = __sk_dst_get(sk);
 	if (unlikely(!dst)) {
@@ -685,7 +757,12 @@ net_devmem_get_binding(struct sock *sk, unsigned int dmabuf_id)
 		goto err_put;
 	}
 
-	if (!net_devmem_tx_offloads(dst->dev, dst->ops->family)) {
+	/* Nothing may need the payload on the way out: not the device (its
+	 * offloads), not IPsec (ESP encrypts it in software unless
+	 * offloaded) and not TCP-MD5 (the signature hashes it).
+	 */
+	if (!net_devmem_tx_offloads(dst->dev, dst->ops->family) ||
+	    dst_xfrm(dst) || net_devmem_sk_md5(sk)) {
 		err = -EOPNOTSUPP;
 		goto err_put;
 	}
@@ -747,7 +824,7 @@ void net_iov_get(struct net_iov *niov)
 		return;
 	net_devmem_dmabuf_binding_get(net_devmem_iov_binding(niov));
 }
-EXPORT_SYMBOL_GPL(net_iov_get);
+EXPORT_SYMBOL(net_iov_get);
 
 /**
  * net_iov_put() - drop a reference taken with net_iov_get()
@@ -768,7 +845,7 @@ void net_iov_put(struct net_iov *niov)
 		return;
 	net_devmem_dmabuf_binding_put(net_devmem_iov_binding(niov));
 }
-EXPORT_SYMBOL_GPL(net_iov_put);
+EXPORT_SYMBOL(net_iov_put);
 
 /* --- the page_pool memory provider --- */
 

@@ -51,6 +51,10 @@ struct sock;
  * @owner_sk: that socket, held (sock_hold()) while the binding is on the
  *	netlink family's list: when it closes, its portid may already name
  *	a newer socket
+ * @owner_uid: fsuid of the process that created the binding: TX sends
+ *	from it need a socket of that user (or CAP_NET_ADMIN)
+ * @tx_unbound: TX only: entry in the list of unbound TX bindings that
+ *	skbs still hold (they keep @dev until it unregisters)
  * @free_work: frees the binding after the last reference is dropped
  */
 struct net_devmem_dmabuf_binding {
@@ -69,6 +73,8 @@ struct net_devmem_dmabuf_binding {
 	struct net *owner_net;
 	u32 owner_portid;
 	struct sock *owner_sk;
+	kuid_t owner_uid;
+	struct list_head tx_unbound;
 	struct work_struct free_work;
 };
 
@@ -117,6 +123,7 @@ __net_devmem_bind_dmabuf(struct net_device *dev,
 			 struct dma_buf *dmabuf,
 			 struct netlink_ext_ack *extack);
 void net_devmem_unbind_dmabuf(struct net_devmem_dmabuf_binding *binding);
+void net_devmem_tx_unregister_dev(struct net_device *dev);
 int net_devmem_bind_dmabuf_to_queue(struct net_device *dev, u32 rxq_idx,
 				    struct net_devmem_dmabuf_binding *binding,
 				    struct netlink_ext_ack *extack);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * KUnit tests for devmem TCP transmit: filling skb frags from a TX binding
- * (zerocopy_fill_skb_from_devmem()).  The binding is built with made-up
+ * (zerocopy_fill_skb_from_devmem()), and unbound TX bindings losing their
+ * device when it unregisters.  The binding is built with made-up
  * device addresses and no NIC; the iovecs carry dma-buf offsets, which are
  * never dereferenced.
  */
@@ -9,6 +10,8 @@
 #include <kunit/test.h>
 #include <linux/skbuff.h>
 #include <linux/slab.h>
+#include <linux/netdevice.h>
+#include <linux/rtnetlink.h>
 #include <linux/uio.h>
 #include <net/netmem.h>
 #include <net/sock.h>
@@ -223,12 +226,55 @@ static void devmem_tx_test_rejects(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, skb_frags_readable(t->skb));
 }
 
+/* A TX binding unbound while skbs hold it keeps its device for them, until
+ * that device unregisters; other devices' bindings keep theirs.
+ */
+static void devmem_tx_test_unregister_dev(struct kunit *test)
+{
+	struct net_devmem_dmabuf_binding *a, *b;
+	struct net_device *dev_a, *dev_b;
+
+	dev_a = kunit_kzalloc(test, sizeof(*dev_a), GFP_KERNEL);
+	dev_b = kunit_kzalloc(test, sizeof(*dev_b), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, dev_a);
+	KUNIT_ASSERT_NOT_NULL(test, dev_b);
+	a = net_devmem_dmabuf_binding_alloc(dev_a, DMA_TO_DEVICE, DMT_PAGES(1));
+	KUNIT_ASSERT_FALSE(test, IS_ERR(a));
+	b = net_devmem_dmabuf_binding_alloc(dev_b, DMA_TO_DEVICE, DMT_PAGES(1));
+	KUNIT_ASSERT_FALSE(test, IS_ERR(b));
+
+	/* a queued skb's frag reference on each */
+	refcount_inc(&a->ref);
+	refcount_inc(&b->ref);
+
+	rtnl_lock();
+	net_devmem_unbind_dmabuf(a);
+	net_devmem_unbind_dmabuf(b);
+	KUNIT_EXPECT_PTR_EQ(test, READ_ONCE(a->dev), dev_a);
+	KUNIT_EXPECT_PTR_EQ(test, READ_ONCE(b->dev), dev_b);
+	net_devmem_tx_unregister_dev(dev_a);
+	rtnl_unlock();
+
+	KUNIT_EXPECT_NULL(test, READ_ONCE(a->dev));
+	KUNIT_EXPECT_PTR_EQ(test, READ_ONCE(b->dev), dev_b);
+
+	rtnl_lock();
+	net_devmem_tx_unregister_dev(dev_b);
+	rtnl_unlock();
+	KUNIT_EXPECT_NULL(test, READ_ONCE(b->dev));
+
+	/* the skbs go: the last references free both bindings */
+	net_devmem_dmabuf_binding_put(a);
+	net_devmem_dmabuf_binding_put(b);
+}
+
 static struct kunit_case devmem_tx_cases[] = {
 	KUNIT_CASE(devmem_tx_test_split),
 	KUNIT_CASE(devmem_tx_test_merge_and_limits),
 	KUNIT_CASE(devmem_tx_test_efault),
 	KUNIT_CASE(devmem_tx_test_emsgsize),
 	KUNIT_CASE(devmem_tx_test_rejects),
+	KUNIT_CASE(devmem_tx_test_unregister_dev),
 	{}
 };
 

@@ -670,6 +670,8 @@ static int netdev_nl_netdevice_event(struct notifier_block *nb,
 		WRITE_ONCE(binding->dev, NULL);
 		netdev_nl_unbind(binding);
 	}
+	/* and TX bindings already unbound that skbs still hold */
+	net_devmem_tx_unregister_dev(dev);
 
 	return NOTIFY_OK;
 }

@@ -42,7 +42,7 @@
 #include "tap.h"
 #include "unpriv.h"
 
-#define NUM_TESTS		19
+#define NUM_TESTS		21
 #define UNKNOWN_ID		0x7ffffff0u
 #define GOOD_LEN		(64UL << 10)
 #define UNBIND_LEN		(1UL << 20)	/* sent from a binding then unbound */
@@ -279,51 +279,124 @@ static void test_other_device(void)
 }
 
 /*
- * A connection over loopback (an in-process listener on 127.0.0.1): the
- * route's device is lo, not the binding's, so the send fails with ENODEV
- * (mainline's check of the route's device) and nothing is looped back.
+ * A TCP connection over loopback: an in-process listener on 127.0.0.1 and
+ * a client socket with SO_ZEROCOPY (no SO_BINDTODEVICE).  Returns the
+ * client fd, with the listener and accepted fds in @lfd / @afd (close all
+ * three), or -errno with @e set.
  */
-static void test_loopback(void)
+static int loopback_conn(int *lfd, int *afd, struct dm_err *e)
 {
-	const char *name = "send_loopback_route";
 	struct sockaddr_in sin = {
 		.sin_family = AF_INET,
 		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
 	};
 	socklen_t len = sizeof(sin);
-	int lfd, fd = -1, afd = -1;
-	struct dm_tx_req r;
+	int fd;
+
+	*afd = -1;
+	*lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, IPPROTO_TCP);
+	if (*lfd < 0)
+		return dm_fail(e, errno, "loopback listener");
+	if (bind(*lfd, (struct sockaddr *)&sin, sizeof(sin)) < 0 ||
+	    listen(*lfd, 1) < 0 ||
+	    getsockname(*lfd, (struct sockaddr *)&sin, &len) < 0) {
+		fd = dm_fail(e, errno, "loopback listener");
+		goto err;
+	}
+	fd = dm_tx_connect("127.0.0.1", ntohs(sin.sin_port), NULL, NULL, true,
+			   e);
+	if (fd < 0)
+		goto err;
+	*afd = accept(*lfd, NULL, NULL);
+	if (*afd < 0) {
+		close(fd);
+		fd = dm_fail(e, errno, "accept on 127.0.0.1");
+		goto err;
+	}
+	return fd;
+err:
+	close(*lfd);
+	*lfd = -1;
+	return fd;
+}
+
+static void close_conn(int fd, int lfd, int afd)
+{
+	close(afd);
+	close(fd);
+	close(lfd);
+}
+
+/*
+ * A connection over loopback: the route's device is lo, not the binding's,
+ * so the send fails with ENODEV (mainline's check of the route's device)
+ * and nothing is looped back.
+ */
+static void test_loopback(void)
+{
+	const char *name = "send_loopback_route";
+	struct dm_tx_req r = good_req();
+	int fd, lfd, afd;
 	struct dm_err e;
 
-	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, IPPROTO_TCP);
-	if (lfd < 0 || bind(lfd, (struct sockaddr *)&sin, sizeof(sin)) < 0 ||
-	    listen(lfd, 1) < 0 ||
-	    getsockname(lfd, (struct sockaddr *)&sin, &len) < 0) {
-		tap_skip_test(name, "loopback listener: %s", strerror(errno));
-		goto out;
-	}
-	/* SO_ZEROCOPY set, no SO_BINDTODEVICE */
-	fd = dm_tx_connect("127.0.0.1", ntohs(sin.sin_port), NULL, NULL, true,
-			   &e);
+	fd = loopback_conn(&lfd, &afd, &e);
 	if (fd < 0) {
-		tap_skip_test(name, "connect to 127.0.0.1:%u: %s",
-			      ntohs(sin.sin_port), dm_strerr(&e));
-		goto out;
+		tap_skip_test(name, "%s", dm_strerr(&e));
+		return;
 	}
-	afd = accept(lfd, NULL, NULL);
-	if (afd < 0) {
-		tap_skip_test(name, "accept: %s", strerror(errno));
-		goto out;
-	}
-	r = good_req();
 	expect_send_on(name, fd, &r, ENODEV);
-out:
-	if (afd >= 0)
-		close(afd);
-	if (fd >= 0)
-		close(fd);
-	if (lfd >= 0)
-		close(lfd);
+	close_conn(fd, lfd, afd);
+}
+
+/*
+ * In a child running as nobody, on a loopback connection: a send naming
+ * root's binding (ctx.id) must fail with EPERM, one naming the child's own
+ * binding gets past that check to the route's ENODEV.
+ */
+static void send_as_nobody(void *arg, struct dm_unpriv_result *res)
+{
+	struct dm_tx_req r = good_req();
+	int fd, lfd, afd, mine;
+	struct dm_nl nl;
+	ssize_t n;
+
+	(void)arg;
+	fd = loopback_conn(&lfd, &afd, &res->e);
+	if (fd < 0) {
+		res->ret = fd;
+		return;
+	}
+	n = dm_tx_send(fd, &r, &res->e);	/* root's binding */
+	res->ret = n < 0 ? n : 0;
+	mine = bind_tx_on(&nl, ctx.ifname, &r.dmabuf_id, &res->e);
+	if (mine < 0) {
+		res->ret2 = mine;
+	} else {
+		struct dm_err e2;
+
+		n = dm_tx_send(fd, &r, &e2);	/* its own */
+		res->ret2 = n < 0 ? n : 0;
+		dm_nl_close(&nl);
+	}
+	close_conn(fd, lfd, afd);
+}
+
+static void test_other_user(void)
+{
+	const char *n1 = "send_other_users_binding", *n2 = "send_own_binding_as_nobody";
+	struct dm_unpriv_result r = { 0 };
+	struct dm_err e;
+
+	if (dm_run_unprivileged(send_as_nobody, NULL, &r, &e) < 0) {
+		tap_skip_test(n1, "%s", dm_strerr(&e));
+		tap_skip_test(n2, "%s", dm_strerr(&e));
+		return;
+	}
+	tap_diag("%s: %s", n1, r.ret < 0 ? dm_errno_name(-r.ret) : "sent");
+	tap_result(r.ret == -EPERM, n1);
+	tap_diag("%s: %s (the route is lo)", n2,
+		 r.ret2 < 0 ? dm_errno_name(-r.ret2) : "sent");
+	tap_result(r.ret2 == -ENODEV, n2);
 }
 
 static void test_plain_device(void)
@@ -670,7 +743,8 @@ int main(int argc, char **argv)
 		"send_unknown_dmabuf_id", "send_rx_binding_id",
 		"send_offset_beyond_dmabuf", "send_len_past_dmabuf_end",
 		"send_cmsg_wrong_len", "send_binding_other_device",
-		"send_loopback_route",
+		"send_loopback_route", "send_other_users_binding",
+		"send_own_binding_as_nobody",
 		"bind_tx_no_netmem_tx", "bind_tx_unprivileged",
 		"send_64k_chunked", "send_64k_completion",
 		"send_with_packet_tap", "packet_tap_sees_no_payload",
@@ -716,6 +790,7 @@ int main(int argc, char **argv)
 	test_ranges();
 	test_other_device();
 	test_loopback();
+	test_other_user();
 	test_plain_device();
 	test_unprivileged();
 	test_good_send();

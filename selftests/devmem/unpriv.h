@@ -15,6 +15,7 @@
 /* What the unprivileged request returned, copied back to the parent. */
 struct dm_unpriv_result {
 	int ret;		/* 0 or -errno */
+	int ret2;		/* a second outcome, 0 or -errno */
 	uint32_t id;		/* e.g. the binding id it got */
 	struct dm_err e;	/* what failed, with the kernel's extack */
 };
