@@ -680,12 +680,23 @@ static bool net_devmem_tx_offloads(const struct net_device *dev,
 	return features & NETIF_F_IP_CSUM;
 }
 
-/* Whether TCP-MD5 signs @sk's segments (which would hash the payload). */
+/* Whether TCP-MD5 signs @sk's segments (which would hash the payload):
+ * the socket has a key for its peer.  Socket locked.
+ */
 static bool net_devmem_sk_md5(const struct sock *sk)
 {
 #ifdef CONFIG_TCP_MD5SIG
-	return sk->sk_protocol == IPPROTO_TCP &&
-	       rcu_access_pointer(tcp_sk(sk)->md5sig_info);
+	const struct tcp_sock *tp = tcp_sk(sk);
+	bool md5;
+
+	if (sk->sk_protocol != IPPROTO_TCP ||
+	    !rcu_access_pointer(tp->md5sig_info))
+		return false;
+
+	rcu_read_lock();
+	md5 = !!tp->af_specific->md5_lookup(sk, sk);
+	rcu_read_unlock();
+	return md5;
 #else
 	return false;
 #endif

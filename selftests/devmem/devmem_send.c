@@ -42,7 +42,7 @@
 #include "tap.h"
 #include "unpriv.h"
 
-#define NUM_TESTS		21
+#define NUM_TESTS		22
 #define UNKNOWN_ID		0x7ffffff0u
 #define GOOD_LEN		(64UL << 10)
 #define UNBIND_LEN		(1UL << 20)	/* sent from a binding then unbound */
@@ -682,6 +682,36 @@ static void test_unbind_in_flight(void)
 	expect_send(n3, &r, EINVAL);
 }
 
+/*
+ * TCP-MD5 on the connection: its signature would hash the payload, so a
+ * devmem send fails with EOPNOTSUPP.  Runs last, and deletes the key
+ * again: the unsigned peer drops signed segments.
+ */
+static void test_md5(void)
+{
+	const char *name = "send_tcp_md5_refused";
+	struct tcp_md5sig md5 = { .tcpm_keylen = 8 };
+	socklen_t len = sizeof(md5.tcpm_addr);
+	struct dm_tx_req r = good_req();
+
+	if (getpeername(ctx.fd, (struct sockaddr *)&md5.tcpm_addr, &len) < 0) {
+		tap_skip_test(name, "getpeername: %s", strerror(errno));
+		return;
+	}
+	memcpy(md5.tcpm_key, "devmem-k", 8);
+	if (setsockopt(ctx.fd, IPPROTO_TCP, TCP_MD5SIG, &md5, sizeof(md5)) < 0) {
+		tap_skip_test(name, "TCP_MD5SIG: %s (no TCP-MD5 in this kernel?)",
+			      strerror(errno));
+		return;
+	}
+	expect_send(name, &r, EOPNOTSUPP);
+
+	/* unsigned again, so that the connection can close cleanly */
+	md5.tcpm_keylen = 0;
+	if (setsockopt(ctx.fd, IPPROTO_TCP, TCP_MD5SIG, &md5, sizeof(md5)) < 0)
+		tap_diag("%s: deleting the key: %s", name, strerror(errno));
+}
+
 /* ---- main -------------------------------------------------------------- */
 
 static int parse_opts(int argc, char **argv)
@@ -749,7 +779,7 @@ int main(int argc, char **argv)
 		"send_64k_chunked", "send_64k_completion",
 		"send_with_packet_tap", "packet_tap_sees_no_payload",
 		"unbind_in_flight_send", "unbind_in_flight_completes",
-		"send_after_unbind",
+		"send_after_unbind", "send_tcp_md5_refused",
 	};
 	struct dm_err e;
 	size_t i;
@@ -796,6 +826,7 @@ int main(int argc, char **argv)
 	test_good_send();
 	test_packet_tap();
 	test_unbind_in_flight();
+	test_md5();
 
 	close(ctx.fd);
 out:
