@@ -239,6 +239,50 @@ tx_no_csum_offload() {
 }
 run_test tx_no_csum_offload_refused tx_no_csum_offload
 
+# The sender's device loses its checksum offload mid-stream: queued devmem
+# skbs are dropped at transmit (never checksummed by the CPU), the next
+# sendmsg fails with EOPNOTSUPP (one blocked for buffer space waits, and
+# is killed here), nothing warns, what arrived is an uncorrupted prefix,
+# and once the offload is back the orphan and its binding go away.
+tx_offload_off_mid_stream() {
+	local out=$LOGDIR/txoff.out got want have n
+	$RXNS nc -l -p $PORT > /tmp/txoff.bin &
+	local srv=$!
+	wait_listen $RX_NS $PORT || return 1
+	$TXNS ncdevmem -f $TX_IF -s $RX_IP4 -p $PORT -v 7 -N 8589934592 > "$out" 2>&1 &
+	local cli=$!
+	sleep 2
+	tx ethtool -K $TX_IF tx off > /dev/null
+	for _ in $(seq 25); do
+		kill -0 $cli 2>/dev/null || break
+		sleep 0.2
+	done
+	kill -9 $cli 2>/dev/null
+	wait $cli 2>/dev/null
+	tx ethtool -K $TX_IF tx on sg on > /dev/null
+	sleep 2
+	kill $srv 2>/dev/null
+	wait $srv 2>/dev/null
+	cat "$out"
+	grep -q 'ncdevmem: summary status=ok' "$out" &&
+		{ echo "the send finished before the offload went off"; return 1; }
+	got=$(stat -c %s /tmp/txoff.bin)
+	echo "received $got bytes"
+	[ "$got" -gt 0 ] || { echo "nothing arrived"; return 1; }
+	want=$(pattern_feed "$got" | md5sum)
+	have=$(md5sum < /tmp/txoff.bin)
+	rm -f /tmp/txoff.bin
+	[ "$want" = "$have" ] || { echo "the receiver got other bytes than the pattern"; return 1; }
+	for _ in $(seq 50); do
+		n=$(tx ss -Htn state all exclude time-wait dst $RX_IP4 "( dport = :$PORT )" | wc -l)
+		[ "$n" -eq 0 ] && break
+		sleep 0.2
+	done
+	[ "$n" -eq 0 ] || { tx ss -tanoiem; echo "the sender's socket is still there"; return 1; }
+	wait_no_dmabuf
+}
+run_test tx_offload_off_mid_stream tx_offload_off_mid_stream
+
 # Forwarding: netns rx routes 10.77.0.0/24 to a veth (netns fw) and the
 # sender sends to 10.77.0.2 through eth0, whose queue is bound.  The
 # payload lands in the dma-buf; the unreadable skbs must be dropped at the
