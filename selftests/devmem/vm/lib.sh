@@ -111,3 +111,18 @@ snmp() {
 		$1 == p && !hdr { for (i = 2; i <= NF; i++) col[$i] = i; hdr = 1; next }
 		$1 == p && hdr { print (f in col) ? $col[f] : "NA"; exit }' /proc/net/snmp
 }
+
+# wait_no_sender_conn: wait up to 10 s until netns tx has no TCP socket to
+# the receiver's port but TIME-WAIT ones (which hold no skbs); on failure
+# show the sockets and return 1.
+wait_no_sender_conn() {
+	local n
+	for _ in $(seq 50); do
+		n=$(tx ss -Htn state all exclude time-wait dst $RX_IP4 "( dport = :$PORT )" | wc -l)
+		[ "$n" -eq 0 ] && return 0
+		sleep 0.2
+	done
+	tx ss -tanoiem
+	echo "the sender's socket is still there"
+	return 1
+}

@@ -41,22 +41,29 @@ run_bounded() {
 	return $rc
 }
 
+# always_run NAME: setup and the final checks, which every run needs once.
+always_run() {
+	case "$1" in netns_setup|no_dmabuf_left|dmesg_clean) return 0 ;; esac
+	return 1
+}
+
 # selected NAME: whether the development filter DEVMEM_TESTS (an ERE on
 # the kernel command line, e.g. VM_APPEND="DEVMEM_TESTS=tx_kill") lets test
-# NAME run.  Setup and the final checks always run.  CI sets no filter.
+# NAME run.  CI sets no filter.
 selected() {
-	case "$1" in netns_setup|no_dmabuf_left|dmesg_clean) return 0 ;; esac
-	[ -z "${DEVMEM_TESTS:-}" ] || echo "$1" | grep -Eq "$DEVMEM_TESTS"
+	always_run "$1" || [ -z "${DEVMEM_TESTS:-}" ] ||
+		echo "$1" | grep -Eq "$DEVMEM_TESTS"
 }
 
 # run_test NAME FUNC: run one shell test; its output is shown as TAP
-# diagnostics when it fails (always with DEVMEM_VERBOSE=1).  DEVMEM_REPEAT=N runs it N times (a flakiness
-# hunt), each run a result of its own.
+# diagnostics when it fails (always with DEVMEM_VERBOSE=1).
+# DEVMEM_REPEAT=N runs it N times (a flakiness hunt), each run a result of
+# its own.
 run_test() {
 	local name=$1 n=${DEVMEM_REPEAT:-1} i
 	shift
 	selected "$name" || return 0
-	case "$name" in netns_setup|no_dmabuf_left|dmesg_clean) n=1 ;; esac
+	always_run "$name" && n=1
 	for i in $(seq "$n"); do
 		run_test_once "$name" "$@"
 	done

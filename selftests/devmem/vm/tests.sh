@@ -245,7 +245,7 @@ run_test tx_no_csum_offload_refused tx_no_csum_offload
 # is killed here), nothing warns, what arrived is an uncorrupted prefix,
 # and once the offload is back the orphan and its binding go away.
 tx_offload_off_mid_stream() {
-	local out=$LOGDIR/txoff.out got want have n
+	local out=$LOGDIR/txoff.out got want have
 	$RXNS nc -l -p $PORT > /tmp/txoff.bin &
 	local srv=$!
 	wait_listen $RX_NS $PORT || return 1
@@ -273,12 +273,7 @@ tx_offload_off_mid_stream() {
 	have=$(md5sum < /tmp/txoff.bin)
 	rm -f /tmp/txoff.bin
 	[ "$want" = "$have" ] || { echo "the receiver got other bytes than the pattern"; return 1; }
-	for _ in $(seq 50); do
-		n=$(tx ss -Htn state all exclude time-wait dst $RX_IP4 "( dport = :$PORT )" | wc -l)
-		[ "$n" -eq 0 ] && break
-		sleep 0.2
-	done
-	[ "$n" -eq 0 ] || { tx ss -tanoiem; echo "the sender's socket is still there"; return 1; }
+	wait_no_sender_conn || return 1
 	wait_no_dmabuf
 }
 run_test tx_offload_off_mid_stream tx_offload_off_mid_stream
@@ -352,13 +347,7 @@ tx_kill_sender() {
 	# The orphan sends its write queue and a FIN, or gets a RST from the
 	# closed receiver; either way it is freed with the devmem skbs it held
 	# (and their binding references).  TIME-WAIT holds no skbs.
-	local n
-	for _ in $(seq 50); do
-		n=$(tx ss -Htn state all exclude time-wait dst $RX_IP4 "( dport = :$PORT )" | wc -l)
-		[ "$n" -eq 0 ] && break
-		sleep 0.2
-	done
-	[ "$n" -eq 0 ] || { tx ss -tanoiem; echo "the killed sender's socket is still there"; return 1; }
+	wait_no_sender_conn || return 1
 	wait_no_dmabuf || return 1
 	tx_to_plain 4194304
 }
