@@ -21,7 +21,8 @@ SCRIPTS := $(REPO)/scripts/devmem
 export BUILD REPO KSRC KOBJ HDR
 
 .PHONY: all deps tree config kernel headers tools initramfs run test \
-	export-patches check-patches checkpatch series-check clean distclean
+	patches export-patches check-patches checkpatch series-check portability \
+	clean distclean
 
 all: deps kernel tools initramfs
 
@@ -59,10 +60,14 @@ run: all
 test: all
 	@$(SCRIPTS)/test.sh
 
-export-patches:
-	@$(SCRIPTS)/tree.sh export
+# build/linux's commits -> patches/, with the cover letter
+patches:
+	@$(SCRIPTS)/tree.sh export cover
 
-check-patches: deps
+export-patches: patches
+
+# the series applies to a pristine base and gives exactly the tested tree
+check-patches: tree
 	@$(SCRIPTS)/tree.sh check
 
 checkpatch: tree
@@ -71,6 +76,11 @@ checkpatch: tree
 # every prefix of the series builds (slow: not part of make test)
 series-check: tree
 	@$(SCRIPTS)/series-build.sh
+
+# the series applies to, and the kernel builds on, every linux-source-6.1
+# version in the archive (slow: not part of make test)
+portability: deps
+	@$(SCRIPTS)/portability.sh
 
 clean:
 	-$(MAKE) -C tools/ncdevmem clean

@@ -1,9 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Host-side checks, printed as TAP: the patch series applies with no fuzz to
-# a pristine base; checkpatch --strict finds no error in our new files or
-# patches; kernel-doc finds no warning in our new files.
+# Host-side checks, printed as TAP: the patch series applies with git am
+# to a pristine base and gives exactly the tree we build and test;
+# checkpatch --strict finds no error in our new files or patches;
+# kernel-doc finds no warning in our new files.
 #   host-checks.sh [checkpatch]
 set -uo pipefail
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
@@ -28,7 +29,7 @@ files=$(cd "$REPO" && "$REPO/scripts/devmem/tree.sh" overlay | grep -E '\.(c|h)$
 echo "TAP version 13"
 if [ "${1:-}" != checkpatch ]; then
 	"$REPO/scripts/devmem/tree.sh" check > /tmp/host-check.$$ 2>&1
-	report patches_apply_to_pristine_base $?
+	report series_applies_and_equals_tested_tree $?
 fi
 
 rc=0

@@ -1,48 +1,68 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Manage the kernel work tree: Debian's linux-source-6.1 (pinned), our new
-# files linked in at their kernel paths, and our patch series on top.
+# Manage the kernel work tree and the patch series.
 #
-#   tree.sh prepare   extract the base (once), link the overlay, (re)apply
-#                     patches/ when the series changed
+# The product is patches/: a git format-patch series that, applied with
+# "git am patches/*.patch" to Debian's pristine linux-source-6.1 (pinned),
+# gives the whole feature, new files included.  The repository also keeps
+# every new file at its kernel path (the overlay): the developer's working
+# view of the series' end state.
+#
+#   tree.sh prepare   extract the base (once), apply patches/ when it
+#                     changed, then copy overlay files that differ into the
+#                     work tree (so the build sees overlay edits at once)
 #   tree.sh export    turn the work tree's commits since the base back into
-#                     patches/ (one commit = one patch)
-#   tree.sh check     apply the series to a freshly extracted pristine base
-#                     with no fuzz, and check that no patch creates a file
+#                     patches/ (one commit = one patch; with "cover", also
+#                     write patches/0000-cover-letter.txt)
+#   tree.sh check     git am the series onto a freshly extracted pristine
+#                     base and compare the result with the work tree we
+#                     build and test: any difference is drift
 #   tree.sh overlay   list the overlay files (our new kernel files)
 #
 # The work tree (build/linux) is a git repository whose first commit,
-# tagged devmem-base, is the pristine source.  Edit existing kernel files
-# there, commit them into the right patch (git commit --fixup=<commit>;
-# git rebase -i --autosquash devmem-base), then run "tree.sh export".
+# tagged devmem-base, is the pristine source, then one commit per patch.
+# Overlay files are ordinary tracked files there.  After an edit, in the
+# overlay or directly in build/linux, commit the change into the patch it
+# belongs to (git commit --fixup=<commit>; git rebase -i --autosquash
+# devmem-base), then run "make patches".
 set -euo pipefail
 
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 # The pin lives in the top-level Makefile only.
-LINUX_SOURCE_VERSION=${LINUX_SOURCE_VERSION:-$(sed -n 's/^export LINUX_SOURCE_VERSION := //p' "$(dirname "$0")/../../Makefile")}
+LINUX_SOURCE_VERSION=${LINUX_SOURCE_VERSION:-$(sed -n 's/^export LINUX_SOURCE_VERSION := //p' "$REPO/Makefile")}
 : "${LINUX_SOURCE_VERSION:?no LINUX_SOURCE_VERSION in the top-level Makefile}"
 BUILD=${BUILD:-$REPO/build}
 TREE=$BUILD/linux
 TARBALL=/usr/src/linux-source-6.1.tar.xz
 # Directories of the repository that hold new kernel files.
 OVERLAY_DIRS="include net drivers kernel lib Documentation"
-GIT="git -C $TREE -c user.name=devmem-tree -c user.email=devmem@localhost"
+# git am and commits made by these scripts; a patch keeps its own author.
+GIT_ID="-c user.name=devmem-tree -c user.email=devmem@localhost"
+GIT="git -C $TREE $GIT_ID"
+# Overlay files copied into build/linux that differ from the series: "hash path"
+SYNCED=$TREE/.git/devmem-synced
 
 die() { echo "tree.sh: error: $*" >&2; exit 1; }
 
 overlay_files() {
 	cd "$REPO"
 	for d in $OVERLAY_DIRS; do
-		[ -d "$d" ] && find "$d" -type f ! -name '*.o' ! -name '.*'
+		[ ! -d "$d" ] || find "$d" -type f ! -name '*.o' ! -name '.*' \
+			! -name '*.orig' ! -name '*.rej' ! -name '*~'
 	done | sort
 }
 
-patches_hash() {
+patch_files() {
 	local p
 	for p in "$REPO"/patches/*.patch; do
-		if [ -e "$p" ]; then cat "$p"; fi
-	done | sha256sum | cut -d' ' -f1
+		[ -e "$p" ] && echo "$p"
+	done
+	return 0
+}
+
+patches_hash() {
+	patch_files | xargs -r cat | sha256sum | cut -d' ' -f1
 }
 
 check_pin() {
@@ -69,98 +89,225 @@ extract_base() {
 	echo "$LINUX_SOURCE_VERSION" > "$TREE/.git/devmem-base-version"
 }
 
-link_overlay() {
-	local f exclude=$TREE/.git/info/exclude
-	mkdir -p "$(dirname "$exclude")"
-	: > "$exclude.new"
-	# Drop links to overlay files that no longer exist.
+# Work trees made before the series carried the new files had them as
+# symlinks into the repository, hidden by .git/info/exclude.
+drop_old_links() {
 	find "$TREE" -path "$TREE/.git" -prune -o -type l -lname "$REPO/*" -print |
-	while read -r f; do
-		[ -e "$f" ] || rm -f "$f"
-	done
-	overlay_files | while read -r f; do
-		if [ -e "$TREE/$f" ] && [ ! -L "$TREE/$f" ]; then
-			die "overlay file $f exists in the base tree: change it with a patch"
+		xargs -r rm -f
+	: > "$TREE/.git/info/exclude"
+}
+
+# Paths with uncommitted changes in the work tree: modified tracked files
+# and every untracked file (Debian's .gitignore ignores everything, so
+# untracked files show as ignored).
+dirty_paths() {
+	$GIT status --porcelain --ignored=traditional --untracked-files=all |
+		cut -c4- || true
+}
+
+# Uncommitted changes that are not just copies of the overlay.
+local_edits() {
+	local f
+	dirty_paths | sort -u | while read -r f; do
+		if [ -f "$REPO/$f" ] && [ -f "$TREE/$f" ] && cmp -s "$REPO/$f" "$TREE/$f"; then
+			continue
 		fi
-		mkdir -p "$TREE/$(dirname "$f")"
-		ln -sfn "$REPO/$f" "$TREE/$f"
-		echo "/$f" >> "$exclude.new"
+		echo "$f"
 	done
-	mv "$exclude.new" "$exclude"
 }
 
 apply_series() {
 	local want stamp=$TREE/.git/devmem-patches head_file=$TREE/.git/devmem-head
+	local edits p f
 	want=$(patches_hash)
 	if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
 		return 0
 	fi
-	if [ -n "$($GIT status --porcelain --untracked-files=no)" ]; then
-		die "build/linux has uncommitted edits and patches/ changed: commit and 'make export-patches', or discard them"
+	edits=$(local_edits)
+	if [ -n "$edits" ]; then
+		die "build/linux has uncommitted edits and patches/ changed: commit them and 'make patches', or discard them:
+$edits"
 	fi
 	if [ -f "$head_file" ] && [ "$($GIT rev-parse HEAD)" != "$(cat "$head_file")" ]; then
-		die "build/linux has commits that are not in patches/: run 'make export-patches' first"
+		die "build/linux has commits that are not in patches/: run 'make patches' first"
 	fi
 	echo "tree.sh: applying the patch series"
+	# Whatever happens below, the old series is gone: forget it.
+	rm -f "$stamp"
+	$GIT am --abort > /dev/null 2>&1 || true
 	$GIT reset -q --hard devmem-base
-	local p
-	for p in "$REPO"/patches/*.patch; do
-		[ -e "$p" ] || continue
-		$GIT am -q --committer-date-is-author-date "$p" ||
-			{ $GIT am --abort || true; die "patch $(basename "$p") does not apply"; }
+	$GIT rev-parse HEAD > "$head_file"
+	# Overlay copies a patch is about to create; they come back from
+	# the overlay below.
+	overlay_files | while read -r f; do
+		if ! $GIT cat-file -e "HEAD:$f" 2>/dev/null; then
+			rm -f "$TREE/$f"
+		fi
+	done
+	for p in $(patch_files); do
+		if ! $GIT am -q --committer-date-is-author-date "$p"; then
+			$GIT am --abort > /dev/null 2>&1 || true
+			$GIT reset -q --hard devmem-base
+			die "patch $(basename "$p") does not apply"
+		fi
 	done
 	$GIT rev-parse HEAD > "$head_file"
 	echo "$want" > "$stamp"
 }
 
+# Whether build/linux's copy of overlay file $1 may be replaced: it is
+# what the series or our last copy left there, not an edit made in
+# build/linux itself.
+replaceable() {
+	local f=$1 have
+	[ -f "$TREE/$f" ] || return 0
+	have=$(git hash-object "$TREE/$f")
+	[ "$have" = "$($GIT rev-parse -q --verify "HEAD:$f" 2>/dev/null)" ] && return 0
+	grep -qxF "$have $f" "$SYNCED" 2>/dev/null
+}
+
+# The build and the tests see the overlay: copy what differs.  A copy
+# gets a fresh mtime, so make rebuilds exactly what changed.  Copies of
+# overlay files that are gone (and in no patch) are removed.
+sync_overlay() {
+	local f h n=0 list
+	list=$(overlay_files)
+	if [ -f "$SYNCED" ]; then
+		while read -r h f; do
+			if ! grep -qxF "$f" <<< "$list" &&
+			   ! $GIT cat-file -e "HEAD:$f" 2>/dev/null &&
+			   [ -f "$TREE/$f" ] && [ "$(git hash-object "$TREE/$f")" = "$h" ]; then
+				rm -f "$TREE/$f"
+				echo "tree.sh: $f: removed from the overlay, copy removed"
+			fi
+		done < "$SYNCED"
+	fi
+	: > "$SYNCED.new"
+	while read -r f; do
+		if [ -f "$TREE/$f" ] && cmp -s "$REPO/$f" "$TREE/$f"; then
+			if ! $GIT cat-file -e "HEAD:$f" 2>/dev/null ||
+			   ! $GIT show "HEAD:$f" | cmp -s - "$REPO/$f"; then
+				echo "$(git hash-object "$TREE/$f") $f" >> "$SYNCED.new"
+			fi
+			continue
+		fi
+		replaceable "$f" ||
+			die "build/linux/$f was edited there: copy it to the overlay ($f) or 'git -C build/linux checkout $f'"
+		mkdir -p "$TREE/$(dirname "$f")"
+		cp "$REPO/$f" "$TREE/$f"
+		echo "$(git hash-object "$TREE/$f") $f" >> "$SYNCED.new"
+		n=$((n + 1))
+		if $GIT cat-file -e "HEAD:$f" 2>/dev/null; then
+			echo "tree.sh: $f: overlay edit not yet in the series"
+		else
+			echo "tree.sh: $f: new overlay file not yet in the series"
+		fi
+	done <<< "$list"
+	mv "$SYNCED.new" "$SYNCED"
+	if [ $n -gt 0 ]; then
+		echo "tree.sh: commit these into their patches in build/linux, then 'make patches'"
+	fi
+}
+
 cmd_prepare() {
-	if [ ! -d "$TREE/.git" ]; then
+	if [ ! -f "$TREE/.git/devmem-base-version" ]; then
 		extract_base
 	elif [ "$(cat "$TREE/.git/devmem-base-version" 2>/dev/null)" != "$LINUX_SOURCE_VERSION" ]; then
 		die "build/linux holds another base version; remove build/ to re-extract"
 	fi
-	link_overlay
+	if [ -s "$TREE/.git/info/exclude" ] || [ ! -f "$TREE/.git/info/exclude" ]; then
+		mkdir -p "$TREE/.git/info"
+		drop_old_links
+	fi
 	apply_series
+	sync_overlay
+}
+
+# Files that the series' end state and the overlay disagree on.
+overlay_drift() {
+	local f
+	overlay_files | while read -r f; do
+		if ! $GIT cat-file -e "HEAD:$f" 2>/dev/null; then
+			echo "$f (in no patch)"
+		elif ! $GIT show "HEAD:$f" | cmp -s - "$REPO/$f"; then
+			echo "$f (overlay differs from the series)"
+		fi
+	done
 }
 
 cmd_export() {
+	local drift edits f
 	[ -d "$TREE/.git" ] || die "no work tree; run make first"
-	if [ -n "$($GIT status --porcelain --untracked-files=no)" ]; then
-		die "commit your edits in build/linux into the right patch first (git commit --fixup)"
+	[ ! -s "$TREE/.git/info/exclude" ] || die "build/linux has the old layout (overlay symlinks): run make first"
+	drift=$(overlay_drift)
+	if [ -n "$drift" ]; then
+		echo "tree.sh: the overlay is not in build/linux's commits:" >&2
+		echo "$drift" | sed 's/^/  /' >&2
+		echo "tree.sh: commit each into the patch it belongs to, e.g." >&2
+		echo "$drift" | cut -d' ' -f1 | while read -r f; do
+			if $GIT cat-file -e "HEAD:$f" 2>/dev/null; then
+				echo "  git -C build/linux add -f $f; git -C build/linux commit --fixup=$($GIT log -1 --format=%h -- "$f")" >&2
+			else
+				echo "  git -C build/linux add -f $f; git -C build/linux commit --fixup=<the patch that introduces it>" >&2
+			fi
+		done
+		echo "  git -C build/linux rebase -i --autosquash devmem-base" >&2
+		exit 1
 	fi
+	edits=$(local_edits)
+	[ -z "$edits" ] || die "commit your edits in build/linux into the right patch first (git commit --fixup):
+$edits"
 	rm -f "$REPO"/patches/*.patch
-	$GIT format-patch -q --no-signature --zero-commit --no-numbered \
+	$GIT format-patch -q --no-signature --zero-commit --numbered \
 		-o "$REPO/patches" devmem-base..HEAD
+	if [ "${1:-}" = cover ]; then
+		"$REPO/scripts/devmem/cover-letter.sh" > "$REPO/patches/0000-cover-letter.txt"
+	fi
 	$GIT rev-parse HEAD > "$TREE/.git/devmem-head"
 	patches_hash > "$TREE/.git/devmem-patches"
 	ls "$REPO/patches"
 }
 
 cmd_check() {
-	local p n=0
+	local p n=0 base diffs
 	check_pin || die "linux-source-6.1=$LINUX_SOURCE_VERSION is not installed"
-	tmp=$(mktemp -d)
+	[ -d "$TREE/.git" ] || die "no work tree; run make first"
+	tmp=$(mktemp -d "$BUILD/check.XXXXXX")	# global: the EXIT trap needs it
 	trap 'rm -rf "$tmp"' EXIT
 	tar -xf "$TARBALL" -C "$tmp"
-	for p in "$REPO"/patches/*.patch; do
-		[ -e "$p" ] || continue
-		if grep -q '^new file mode' "$p"; then
-			echo "FAIL: $(basename "$p") creates a file: new files belong in the overlay"
-			exit 1
-		fi
-		if ! patch -d "$tmp/linux-source-6.1" -p1 -F0 -s --no-backup-if-mismatch < "$p"; then
-			echo "FAIL: $(basename "$p") does not apply cleanly to a pristine $LINUX_SOURCE_VERSION"
+	base=$tmp/linux-source-6.1
+	git -C "$base" init -q
+	git -C "$base" add -A -f .
+	git -C "$base" $GIT_ID commit -q -m base
+	for p in $(patch_files); do
+		if ! git -C "$base" $GIT_ID am -q "$p" > "$tmp/am.log" 2>&1; then
+			cat "$tmp/am.log"
+			echo "FAIL: git am: $(basename "$p") does not apply to a pristine $LINUX_SOURCE_VERSION"
 			exit 1
 		fi
 		n=$((n + 1))
 	done
-	echo "ok: $n patches apply with no fuzz to pristine linux-source-6.1 $LINUX_SOURCE_VERSION"
+	echo "ok: git am applies $n patches to pristine linux-source-6.1 $LINUX_SOURCE_VERSION"
+	# The tree the series makes must be the tree we build and test.
+	diffs=$(diff -rq --no-dereference -x .git "$base" "$TREE" 2>&1 || true)
+	# and the overlay itself, in case build/linux was not synced
+	while read -r f; do
+		cmp -s "$REPO/$f" "$base/$f" || diffs="$diffs
+overlay $f differs from the series"
+	done < <(overlay_files)
+	diffs=$(sed '/^$/d' <<< "$diffs")
+	if [ -n "$diffs" ]; then
+		head -n 40 <<< "$diffs"
+		echo "FAIL: the series and the tested tree (build/linux with the overlay) differ: commit the edits into their patches and 'make patches'"
+		exit 1
+	fi
+	echo "ok: the tree built from patches/ is identical to the tested tree"
 }
 
 case "${1:-}" in
 prepare) cmd_prepare ;;
-export) cmd_export ;;
+export) cmd_export "${2:-}" ;;
 check) cmd_check ;;
 overlay) overlay_files ;;
-*) echo "usage: $0 prepare|export|check|overlay" >&2; exit 2 ;;
+*) echo "usage: $0 prepare|export [cover]|check|overlay" >&2; exit 2 ;;
 esac
