@@ -140,7 +140,7 @@ $edits"
 	# Overlay copies a patch is about to create; they come back from
 	# the overlay below.
 	overlay_files | while read -r f; do
-		if ! $GIT cat-file -e "HEAD:$f" 2>/dev/null; then
+		if ! in_series "$f"; then
 			rm -f "$TREE/$f"
 		fi
 	done
@@ -155,14 +155,24 @@ $edits"
 	echo "$want" > "$stamp"
 }
 
+# Whether the series (build/linux's HEAD) has file $1.
+in_series() {
+	$GIT cat-file -e "HEAD:$1" 2>/dev/null
+}
+
+# Whether file $2 holds exactly what the series has at path $1.
+same_as_series() {
+	[ "$(git hash-object "$2")" = "$($GIT rev-parse -q --verify "HEAD:$1" 2>/dev/null)" ]
+}
+
 # Whether build/linux's copy of overlay file $1 may be replaced: it is
 # what the series or our last copy left there, not an edit made in
 # build/linux itself.
 replaceable() {
 	local f=$1 have
 	[ -f "$TREE/$f" ] || return 0
+	same_as_series "$f" "$TREE/$f" && return 0
 	have=$(git hash-object "$TREE/$f")
-	[ "$have" = "$($GIT rev-parse -q --verify "HEAD:$f" 2>/dev/null)" ] && return 0
 	grep -qxF "$have $f" "$SYNCED" 2>/dev/null
 }
 
@@ -175,7 +185,7 @@ sync_overlay() {
 	if [ -f "$SYNCED" ]; then
 		while read -r h f; do
 			if ! grep -qxF "$f" <<< "$list" &&
-			   ! $GIT cat-file -e "HEAD:$f" 2>/dev/null &&
+			   ! in_series "$f" &&
 			   [ -f "$TREE/$f" ] && [ "$(git hash-object "$TREE/$f")" = "$h" ]; then
 				rm -f "$TREE/$f"
 				echo "tree.sh: $f: removed from the overlay, copy removed"
@@ -185,8 +195,7 @@ sync_overlay() {
 	: > "$SYNCED.new"
 	while read -r f; do
 		if [ -f "$TREE/$f" ] && cmp -s "$REPO/$f" "$TREE/$f"; then
-			if ! $GIT cat-file -e "HEAD:$f" 2>/dev/null ||
-			   ! $GIT show "HEAD:$f" | cmp -s - "$REPO/$f"; then
+			if ! same_as_series "$f" "$REPO/$f"; then
 				echo "$(git hash-object "$TREE/$f") $f" >> "$SYNCED.new"
 			fi
 			continue
@@ -197,7 +206,7 @@ sync_overlay() {
 		cp "$REPO/$f" "$TREE/$f"
 		echo "$(git hash-object "$TREE/$f") $f" >> "$SYNCED.new"
 		n=$((n + 1))
-		if $GIT cat-file -e "HEAD:$f" 2>/dev/null; then
+		if in_series "$f"; then
 			echo "tree.sh: $f: overlay edit not yet in the series"
 		else
 			echo "tree.sh: $f: new overlay file not yet in the series"
@@ -227,9 +236,9 @@ cmd_prepare() {
 overlay_drift() {
 	local f
 	overlay_files | while read -r f; do
-		if ! $GIT cat-file -e "HEAD:$f" 2>/dev/null; then
+		if ! in_series "$f"; then
 			echo "$f (in no patch)"
-		elif ! $GIT show "HEAD:$f" | cmp -s - "$REPO/$f"; then
+		elif ! same_as_series "$f" "$REPO/$f"; then
 			echo "$f (overlay differs from the series)"
 		fi
 	done
@@ -245,7 +254,7 @@ cmd_export() {
 		echo "$drift" | sed 's/^/  /' >&2
 		echo "tree.sh: commit each into the patch it belongs to, e.g." >&2
 		echo "$drift" | cut -d' ' -f1 | while read -r f; do
-			if $GIT cat-file -e "HEAD:$f" 2>/dev/null; then
+			if in_series "$f"; then
 				echo "  git -C build/linux add -f $f; git -C build/linux commit --fixup=$($GIT log -1 --format=%h -- "$f")" >&2
 			else
 				echo "  git -C build/linux add -f $f; git -C build/linux commit --fixup=<the patch that introduces it>" >&2
