@@ -76,6 +76,7 @@ bool net_is_devmem_iov(const struct net_iov *niov)
 {
 	return niov->type == NET_IOV_DMABUF;
 }
+EXPORT_SYMBOL_IF_KUNIT(net_is_devmem_iov);
 
 /**
  * net_devmem_iov_binding_id() - binding id of a devmem net_iov
@@ -89,6 +90,7 @@ u32 net_devmem_iov_binding_id(const struct net_iov *niov)
 {
 	return net_devmem_iov_binding(niov)->id;
 }
+EXPORT_SYMBOL_IF_KUNIT(net_devmem_iov_binding_id);
 
 /**
  * net_devmem_iov_binding_dev() - the device a devmem net_iov may be sent to
@@ -520,6 +522,7 @@ net_devmem_bind_dmabuf(struct net_device *dev,
 	dma_buf_put(dmabuf);
 	return binding;
 }
+EXPORT_SYMBOL_IF_KUNIT(net_devmem_bind_dmabuf);
 
 /**
  * net_devmem_unbind_dmabuf() - undo a bind-rx / bind-tx
@@ -815,6 +818,7 @@ net_devmem_get_niov_at(struct net_devmem_dmabuf_binding *binding,
 	*size = PAGE_SIZE - *niov_off;
 	return niov;
 }
+EXPORT_SYMBOL_IF_KUNIT(net_devmem_get_niov_at);
 
 /**
  * net_iov_get() - take a reference on a dma-buf net_iov

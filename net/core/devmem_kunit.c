@@ -340,7 +340,11 @@ static int devmem_provider_test_init(struct kunit *test)
 	ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, ctx);
 
-	ctx->parent = root_device_register("devmem_kunit");
+	/* No owner: KUnit runs a module's suites at MODULE_STATE_COMING,
+	 * before the module's sysfs directory exists, so the "module" link
+	 * root_device_register() makes for THIS_MODULE would fail.
+	 */
+	ctx->parent = __root_device_register("devmem_kunit", NULL);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(ctx->parent));
 
 	dev = alloc_netdev_mqs(sizeof(*priv), "dmtest%d", NET_NAME_UNKNOWN,
@@ -367,9 +371,13 @@ static int devmem_provider_test_init(struct kunit *test)
 static void devmem_provider_test_exit(struct kunit *test)
 {
 	struct devmem_test_ctx *ctx = test->priv;
-	struct devmem_test_priv *priv = netdev_priv(ctx->dev);
+	struct devmem_test_priv *priv;
 	int i;
 
+	/* KUnit calls .exit after a failed .init too */
+	if (!ctx)
+		return;
+	priv = netdev_priv(ctx->dev);
 	for (i = 0; i < DM_TEST_RXQS; i++)
 		page_pool_destroy(priv->pools[i]);
 	clear_bit(__LINK_STATE_START, &ctx->dev->state);

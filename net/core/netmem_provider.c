@@ -193,6 +193,7 @@ bool dev_has_memory_provider(const struct net_device *dev)
 			return true;
 	return false;
 }
+EXPORT_SYMBOL_IF_KUNIT(dev_has_memory_provider);
 
 /**
  * dev_get_min_mp_channel_count() - RX channels a device's providers need
@@ -249,6 +250,7 @@ void dev_memory_provider_uninstall(struct net_device *dev)
 		p->mp_priv = NULL;
 	}
 }
+EXPORT_SYMBOL_IF_KUNIT(dev_memory_provider_uninstall);
 
 /**
  * net_mp_niov_set_page_pool() - hand a provider's net_iov to a page_pool
