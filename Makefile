@@ -21,8 +21,8 @@ SCRIPTS := $(REPO)/scripts/devmem
 export BUILD REPO KSRC KOBJ HDR
 
 .PHONY: all deps tree config kernel headers tools initramfs run test \
-	patches export-patches check-patches checkpatch series-check portability \
-	clean distclean
+	patches export-patches land check-patches checkpatch series-check portability \
+	config-matrix test-nodevmem deb test-debian clean distclean
 
 all: deps kernel tools initramfs
 
@@ -66,6 +66,11 @@ patches:
 
 export-patches: patches
 
+# fold build/linux's fixup commits into their patches, then export
+land:
+	@$(SCRIPTS)/tree.sh land
+	@$(SCRIPTS)/tree.sh export cover
+
 # the series applies to a pristine base and gives exactly the tested tree
 check-patches: tree
 	@$(SCRIPTS)/tree.sh check
@@ -81,6 +86,28 @@ series-check: tree
 # version in the archive (slow: not part of make test)
 portability: deps
 	@$(SCRIPTS)/portability.sh
+
+# every object the series touches, with Debian's amd64 config, NET_DEVMEM
+# y/n x IPv6 y/m, W=1: no errors, no warnings the pristine tree lacks
+# (slow: not part of make test)
+config-matrix: deps tree
+	@$(SCRIPTS)/config-matrix.sh
+
+# the series with CONFIG_NET_DEVMEM=n: the plain-TCP cases on that kernel
+test-nodevmem: initramfs
+	@$(SCRIPTS)/test-nodevmem.sh
+
+# Debian packages (linux-image, linux-headers) of the tested tree, from
+# Debian's own amd64 configuration trimmed to the test machine's modules
+# (slow: not part of make test)
+deb: deps tree
+	@$(SCRIPTS)/deb.sh
+
+# a debootstrapped Debian 12 system with those packages installed by dpkg,
+# booted in QEMU: the suite and the main job there (not part of make test)
+test-debian: tools deb
+	@$(SCRIPTS)/deps.sh debootstrap
+	@$(SCRIPTS)/test-debian.sh
 
 clean:
 	-$(MAKE) -C tools/ncdevmem clean

@@ -71,6 +71,18 @@ How it was tested
    dmesg with no dma-buf left referenced at the end.
  - "make run" moves 1 GiB through devmem receive and 1 GiB dma-buf to
    dma-buf, validated.
+ - It applies without fuzz to every linux-source-6.1 in Debian's archive
+   (6.1.170 to 6.1.192: "make portability").
+ - With CONFIG_NET_DEVMEM=n the kernel behaves as stock 6.1: plain TCP in
+   both families and the header split state pass the suite's cases
+   ("make test-nodevmem").
+ - With Debian's own amd64 configuration, every object the series touches
+   compiles with NET_DEVMEM y and n, IPv6 built in and modular, and W=1
+   shows no warning the pristine objects do not have ("make
+   config-matrix").
+ - Debian packages built from it ("make deb") install with dpkg on a
+   debootstrapped Debian 12, which boots on them and passes the suite and
+   the main job with Debian's own ip and ethtool ("make test-debian").
 
 Differences from mainline (details in Documentation/networking/devmem.rst)
  - one ndo_queue_restart op instead of mainline's queue API;

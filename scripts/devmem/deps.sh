@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Install what the build, the VM and the tests need from Debian's archive,
-# including linux-source-6.1 at the pinned version.  Idempotent: does
-# nothing when everything is already installed.
+# including linux-source-6.1 at the pinned version, plus the packages
+# named as arguments (what a long target needs beyond that, e.g.
+# debootstrap).  Idempotent: does nothing when everything is already
+# installed.
 set -euo pipefail
 # The pin lives in the top-level Makefile only.
 LINUX_SOURCE_VERSION=${LINUX_SOURCE_VERSION:-$(sed -n 's/^export LINUX_SOURCE_VERSION := //p' "$(dirname "$0")/../../Makefile")}
@@ -12,7 +14,7 @@ LINUX_SOURCE_VERSION=${LINUX_SOURCE_VERSION:-$(sed -n 's/^export LINUX_SOURCE_VE
 PKGS="build-essential flex bison bc cpio kmod libelf-dev libssl-dev
       xz-utils rsync patch git perl python3 sparse
       qemu-system-x86 busybox-static iproute2 ethtool netcat-openbsd
-      coreutils libmnl-dev pkg-config"
+      coreutils libmnl-dev pkg-config $*"
 
 missing=""
 for p in $PKGS; do

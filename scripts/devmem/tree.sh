@@ -18,14 +18,17 @@
 #   tree.sh check     git am the series onto a freshly extracted pristine
 #                     base and compare the result with the work tree we
 #                     build and test: any difference is drift
+#   tree.sh land      fold fixup commits into their patches (an
+#                     autosquash rebase that keeps the mtimes of unchanged
+#                     files, so builds stay incremental)
 #   tree.sh overlay   list the overlay files (our new kernel files)
 #
 # The work tree (build/linux) is a git repository whose first commit,
 # tagged devmem-base, is the pristine source, then one commit per patch.
 # Overlay files are ordinary tracked files there.  After an edit, in the
 # overlay or directly in build/linux, commit the change into the patch it
-# belongs to (git commit --fixup=<commit>; git rebase -i --autosquash
-# devmem-base), then run "make patches".
+# belongs to (git commit --fixup=<commit>), then run "make land" (tree.sh
+# land, then the export).
 set -euo pipefail
 
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
@@ -116,6 +119,28 @@ local_edits() {
 	done
 }
 
+# remember_mtimes FILE: the mtime and content hash of every file the
+# series (HEAD) changes.  A rebase or a re-apply rewrites all of them, which
+# would make every build tree (the VM kernel, the packages, the config
+# matrix) recompile nearly the whole kernel for a one-line change.
+remember_mtimes() {
+	$GIT diff --name-only devmem-base HEAD | while read -r f; do
+		[ -f "$TREE/$f" ] || continue
+		echo "$(stat -c %Y "$TREE/$f") $($GIT hash-object "$TREE/$f") $f"
+	done > "$1"
+}
+
+# restore_mtimes FILE: give the files whose content did not change their
+# old mtime back.
+restore_mtimes() {
+	local t h f
+	while read -r t h f; do
+		[ -f "$TREE/$f" ] && [ "$($GIT hash-object "$TREE/$f")" = "$h" ] &&
+			touch -d "@$t" "$TREE/$f"
+	done < "$1"
+	rm -f "$1"
+}
+
 apply_series() {
 	local want stamp=$TREE/.git/devmem-patches head_file=$TREE/.git/devmem-head
 	local edits p f
@@ -132,6 +157,7 @@ $edits"
 		die "build/linux has commits that are not in patches/: run 'make patches' first"
 	fi
 	echo "tree.sh: applying the patch series"
+	remember_mtimes "$TREE/.git/devmem-mtimes"
 	# Whatever happens below, the old series is gone: forget it.
 	rm -f "$stamp"
 	$GIT am --abort > /dev/null 2>&1 || true
@@ -152,7 +178,21 @@ $edits"
 		fi
 	done
 	$GIT rev-parse HEAD > "$head_file"
+	restore_mtimes "$TREE/.git/devmem-mtimes"
 	echo "$want" > "$stamp"
+}
+
+# Fold the fixup commits (git commit --fixup=<commit>) into their patches,
+# keeping the mtimes of the files whose content did not change.
+cmd_land() {
+	local edits
+	edits=$(local_edits)
+	[ -z "$edits" ] || die "build/linux has uncommitted edits: commit them with git commit --fixup=<commit> first:
+$edits"
+	remember_mtimes "$TREE/.git/devmem-mtimes"
+	GIT_SEQUENCE_EDITOR=: $GIT rebase -q -i --autosquash devmem-base ||
+		die "the rebase stopped: finish it in build/linux (git rebase --continue), then make patches"
+	restore_mtimes "$TREE/.git/devmem-mtimes"
 }
 
 # Whether the series (build/linux's HEAD) has file $1.
@@ -317,6 +357,7 @@ case "${1:-}" in
 prepare) cmd_prepare ;;
 export) cmd_export "${2:-}" ;;
 check) cmd_check ;;
+land) cmd_land ;;
 overlay) overlay_files ;;
-*) echo "usage: $0 prepare|export [cover]|check|overlay" >&2; exit 2 ;;
+*) echo "usage: $0 prepare|export [cover]|check|land|overlay" >&2; exit 2 ;;
 esac

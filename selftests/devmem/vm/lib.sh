@@ -28,6 +28,23 @@ TXNS="ip netns exec $TX_NS"
 setup_netns() {
 	ip netns del $RX_NS 2>/dev/null
 	ip netns del $TX_NS 2>/dev/null
+	# A deleted netns hands its physical devices back to this one from
+	# a workqueue: wait for them (a second setup, e.g. the main job
+	# after the suite).
+	local back=0 p
+	for _ in $(seq 100); do
+		[ -e /sys/class/net/$RX_IF ] && [ -e /sys/class/net/$TX_IF ] &&
+			[ -e /sys/class/net/$OTHER_IF ] && { back=1; break; }
+		sleep 0.1
+	done
+	if [ $back -eq 0 ]; then
+		echo "setup_netns: $RX_IF/$TX_IF/$OTHER_IF did not come back from the old namespaces; processes still in one:" >&2
+		for p in /proc/[0-9]*; do
+			[ "$(readlink "$p/ns/net")" = "$(readlink /proc/self/ns/net)" ] && continue
+			echo "  ${p#/proc/} $(cat "$p/comm" 2>/dev/null) $(readlink "$p/ns/net")" >&2
+		done
+		ip -o link >&2
+	fi
 	ip netns add $RX_NS || return 1
 	ip netns add $TX_NS || return 1
 	ip link set $RX_IF netns $RX_NS || return 1
@@ -52,7 +69,12 @@ setup_netns() {
 		dev $RX_IF nud permanent || return 1
 	tx ip -6 neigh replace $RX_IP6 lladdr "$(rx cat /sys/class/net/$RX_IF/address)" \
 		dev $TX_IF nud permanent || return 1
-	# Wait for the links (e1000e autonegotiates in a few hundred ms).
+	wait_link
+}
+
+# wait_link: wait up to ~10 s for both links (e1000e autonegotiates in a
+# few hundred ms, again after each reset) and a ping across.
+wait_link() {
 	for _ in $(seq 50); do
 		if rx cat /sys/class/net/$RX_IF/carrier 2>/dev/null | grep -q 1 &&
 		   tx cat /sys/class/net/$TX_IF/carrier 2>/dev/null | grep -q 1; then
@@ -60,7 +82,7 @@ setup_netns() {
 		fi
 		sleep 0.2
 	done
-	echo "setup_netns: link between $TX_IF and $RX_IF did not come up" >&2
+	echo "link between $TX_IF and $RX_IF did not come up" >&2
 	return 1
 }
 
