@@ -22,7 +22,7 @@ export BUILD REPO KSRC KOBJ HDR
 
 .PHONY: all deps tree config kernel headers tools initramfs run test \
 	patches export-patches land check-patches checkpatch series-check portability \
-	config-matrix test-nodevmem deb test-debian clean distclean
+	config-matrix test-nodevmem test-debug deb test-debian clean distclean
 
 all: deps kernel tools initramfs
 
@@ -96,6 +96,11 @@ config-matrix: deps tree
 # the series with CONFIG_NET_DEVMEM=n: the plain-TCP cases on that kernel
 test-nodevmem: initramfs
 	@$(SCRIPTS)/test-nodevmem.sh
+
+# the VM suite on a debug kernel (KASAN, KFENCE, UBSAN, kmemleak, lockdep,
+# DEBUG_OBJECTS, DMA-API debugging, fault injection): any report fails
+test-debug: initramfs
+	@$(SCRIPTS)/test-debug.sh
 
 # Debian packages (linux-image, linux-headers) of the tested tree, from
 # Debian's own amd64 configuration trimmed to the test machine's modules

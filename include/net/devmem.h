@@ -14,6 +14,7 @@
 
 struct net_devmem_dmabuf_binding;
 struct net_device;
+struct sk_buff;
 struct sock;
 
 #ifdef CONFIG_NET_DEVMEM
@@ -26,6 +27,7 @@ struct net_iov *
 net_devmem_get_niov_at(struct net_devmem_dmabuf_binding *binding,
 		       size_t offset, size_t *niov_off, size_t *size);
 void net_devmem_dmabuf_binding_put(struct net_devmem_dmabuf_binding *binding);
+int net_devmem_tx_skb_err(struct sock *sk, const struct sk_buff *skb);
 #else
 static inline bool net_is_devmem_iov(const struct net_iov *niov)
 {
@@ -59,6 +61,12 @@ net_devmem_get_niov_at(struct net_devmem_dmabuf_binding *binding,
 static inline void
 net_devmem_dmabuf_binding_put(struct net_devmem_dmabuf_binding *binding)
 {
+}
+
+static inline int net_devmem_tx_skb_err(struct sock *sk,
+					const struct sk_buff *skb)
+{
+	return 0;
 }
 #endif
 

@@ -86,6 +86,8 @@ void net_mp_niov_clear_page_pool(struct net_iov *niov);
 void dev_memory_provider_uninstall(struct net_device *dev);
 bool dev_has_memory_provider(const struct net_device *dev);
 u32 dev_get_min_mp_channel_count(const struct net_device *dev);
+void net_mp_rxq_provider_failed(struct net_device *dev, unsigned int rxq_idx,
+				int err);
 #else
 /* Without NET_DEVMEM no provider can be installed: nothing to do */
 static inline void dev_memory_provider_uninstall(struct net_device *dev)
@@ -100,6 +102,11 @@ static inline bool dev_has_memory_provider(const struct net_device *dev)
 static inline u32 dev_get_min_mp_channel_count(const struct net_device *dev)
 {
 	return 0;
+}
+
+static inline void net_mp_rxq_provider_failed(struct net_device *dev,
+					      unsigned int rxq_idx, int err)
+{
 }
 #endif
 

@@ -20,6 +20,7 @@
  */
 
 #include <linux/dma-buf.h>
+#include <linux/error-injection.h>
 #include <linux/genalloc.h>
 #include <linux/mm.h>
 #include <linux/netdevice.h>
@@ -789,6 +790,56 @@ err_put:
 }
 
 /**
+ * net_devmem_tx_skb_err() - why a queued devmem skb can no longer be sent
+ * @sk: the TCP socket whose retransmit queue holds @skb
+ * @skb: the skb at the head of that queue
+ *
+ * A devmem skb leaves only through the device its dma-buf is mapped for,
+ * and only while that device gathers and checksums it itself (see
+ * net_devmem_tx_offloads()).  When that stops being true after the bytes
+ * were queued (the device went away, or an offload was turned off), every
+ * transmission of @skb is dropped before the driver and the connection
+ * can never make progress.  TCP's retransmit timer asks here and ends the
+ * connection at once with this error, rather than retrying until
+ * tcp_retries2 (a sender blocked for write space would wait for it all
+ * that time).  Our own addition: mainline (6.18) leaves such a connection
+ * to time out.
+ *
+ * Context: the socket's retransmit timer (softirq, socket bh-locked, not
+ * owned by user) or release_sock() for a deferred one.
+ *
+ * Return: 0 if @skb can still leave, or if that cannot be told here (a
+ * readable skb, no cached route, a route through another device:
+ * validate_xmit has the last word then); -ENODEV if @skb's binding lost
+ * its device (unregistered); -EOPNOTSUPP if the route's device no longer
+ * offloads scatter-gather and the TCP checksum for the route's family.
+ */
+int net_devmem_tx_skb_err(struct sock *sk, const struct sk_buff *skb)
+{
+	const struct dst_entry *dst;
+	const struct net_device *dev;
+	const skb_frag_t *frag;
+
+	if (skb_frags_readable(skb) || !skb_shinfo(skb)->nr_frags)
+		return 0;
+	frag = &skb_shinfo(skb)->frags[0];
+	if (!skb_frag_is_net_iov(frag) ||
+	    !net_is_devmem_iov(skb_frag_net_iov(frag)))
+		return 0;
+
+	dev = net_devmem_iov_binding_dev(skb_frag_net_iov(frag));
+	if (!dev)
+		return -ENODEV;
+
+	dst = __sk_dst_get(sk);
+	if (!dst || dst->dev != dev)
+		return 0;
+	if (!net_devmem_tx_offloads(dev, dst->ops->family))
+		return -EOPNOTSUPP;
+	return 0;
+}
+
+/**
  * net_devmem_get_niov_at() - the TX net_iov at an offset of the dma-buf
  * @binding: a TX binding
  * @offset: byte offset inside the dma-buf
@@ -885,6 +936,9 @@ static int mp_dmabuf_devmem_init(struct page_pool *pool)
 	net_devmem_dmabuf_binding_get(binding);
 	return 0;
 }
+
+/* the fault-injection tests make a provider pool fail (fail_function) */
+ALLOW_ERROR_INJECTION(mp_dmabuf_devmem_init, ERRNO);
 
 static netmem_ref mp_dmabuf_devmem_alloc_netmems(struct page_pool *pool,
 						 gfp_t gfp)

@@ -176,6 +176,51 @@ void net_mp_close_rxq(struct net_device *dev, unsigned int rxq_idx,
 EXPORT_SYMBOL_IF_KUNIT(net_mp_close_rxq);
 
 /**
+ * net_mp_rxq_provider_failed() - a driver could not use a queue's provider
+ * @dev: the device
+ * @rxq_idx: the RX queue
+ * @err: why: the error of page_pool_create() for the queue
+ *
+ * For a driver that rebuilds an RX queue on its own (at open, after a
+ * reset or an MTU change) and could not create the queue's page_pool with
+ * the memory provider installed on it.  A driver that then goes on with
+ * an ordinary page_pool, rather than leaving the queue without buffers,
+ * calls this, so that the queue is not reported as bound while it
+ * receives into host memory: the provider is told it lost the queue
+ * (mp_ops->uninstall, as at unregister) and the queue's mp_params are
+ * cleared, so that queue-get reports no dma-buf and unbinding leaves the
+ * queue alone.  The loss is logged.  Mainline drivers fail the open
+ * instead; a failed provider restart of net_mp_open_rxq() is reported by
+ * that function (-ENODATA), which clears the queue itself.
+ *
+ * Context: process, rtnl held.
+ */
+void net_mp_rxq_provider_failed(struct net_device *dev, unsigned int rxq_idx,
+				int err)
+{
+	struct pp_memory_provider_params *p;
+	struct netdev_rx_queue *rxq;
+
+	ASSERT_RTNL();
+
+	if (WARN_ON_ONCE(rxq_idx >= dev->num_rx_queues))
+		return;
+
+	rxq = __netif_get_rx_queue(dev, rxq_idx);
+	p = &rxq->mp_params;
+	if (!p->mp_ops)
+		return;
+
+	netdev_err(dev, "RX queue %u lost its memory provider (%pe): receiving into host memory\n",
+		   rxq_idx, ERR_PTR(err));
+	if (p->mp_ops->uninstall)
+		p->mp_ops->uninstall(p->mp_priv, rxq);
+	p->mp_ops = NULL;
+	p->mp_priv = NULL;
+}
+EXPORT_SYMBOL(net_mp_rxq_provider_failed);
+
+/**
  * dev_has_memory_provider() - does any RX queue of a device have a provider?
  * @dev: the device
  *

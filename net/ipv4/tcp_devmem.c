@@ -206,18 +206,16 @@ err_revert:
 	return err;
 }
 
-/* Hand out the payload of @skb from @offset on (the linear part, the
- * frags, then the frag_list skbs, recursively, as skb_copy_datagram_iter()
- * walks them) until rx->remaining is 0.
+/* Hand out the payload of one skb, its linear part and its frags (not its
+ * frag_list), from @offset on until rx->remaining is 0.
  *
- * Return: 0 when rx->remaining reached 0 or @skb was handed out up to its
- * end; a negative errno otherwise, rx->done and rx->remaining then account
- * for what was handed out before the failure.
+ * Return: 0 when rx->remaining reached 0 or @skb was handed out up to the
+ * end of its frags; a negative errno otherwise, rx->done and rx->remaining
+ * then account for what was handed out before the failure.
  */
-static int tcp_devmem_rx_skb(struct tcp_devmem_rx *rx,
-			     const struct sk_buff *skb, u32 offset)
+static int tcp_devmem_rx_frags(struct tcp_devmem_rx *rx,
+			       const struct sk_buff *skb, u32 offset)
 {
-	const struct sk_buff *frag_skb;
 	u32 start, end, copy;
 	int i, err;
 
@@ -253,14 +251,50 @@ static int tcp_devmem_rx_skb(struct tcp_devmem_rx *rx,
 		start = end;
 	}
 
+	return 0;
+}
+
+/* Hand out the payload of @skb from @offset on: its own linear part and
+ * frags, then those of each skb on its frag_list, in the order
+ * skb_copy_datagram_iter() walks them, until rx->remaining is 0.
+ *
+ * GRO builds frag_lists one level deep; a frag_list skb with a frag_list
+ * of its own is refused rather than walked recursively (the depth of such
+ * a chain would be bounded only by the kernel stack).
+ *
+ * Return: 0 when rx->remaining reached 0 or @skb was handed out up to its
+ * end; -EFAULT for a nested frag_list, or the error of
+ * tcp_devmem_rx_frags(); rx->done and rx->remaining then account for what
+ * was handed out before the failure.
+ */
+static int tcp_devmem_rx_skb(struct tcp_devmem_rx *rx,
+			     const struct sk_buff *skb, u32 offset)
+{
+	const struct sk_buff *frag_skb;
+	u32 start, end;
+	int i, err;
+
+	err = tcp_devmem_rx_frags(rx, skb, offset);
+	if (err || !rx->remaining)
+		return err;
+
+	/* the frag_list starts after the linear part and the frags */
+	start = skb_headlen(skb);
+	for (i = 0; i < skb_shinfo(skb)->nr_frags; i++)
+		start += skb_frag_size(&skb_shinfo(skb)->frags[i]);
+
 	skb_walk_frags(skb, frag_skb) {
 		end = start + frag_skb->len;
 		if (offset < end) {
-			err = tcp_devmem_rx_skb(rx, frag_skb, offset - start);
-			if (err)
+			if (unlikely(skb_has_frag_list(frag_skb))) {
+				net_err_ratelimited("tcp: devmem: nested frag_list\n");
+				return -EFAULT;
+			}
+			err = tcp_devmem_rx_frags(rx, frag_skb,
+						  offset > start ?
+						  offset - start : 0);
+			if (err || !rx->remaining)
 				return err;
-			if (!rx->remaining)
-				return 0;
 			offset = end;
 		}
 		start = end;
@@ -289,7 +323,8 @@ static int tcp_devmem_rx_skb(struct tcp_devmem_rx *rx,
  *   dma-buf, frag_size, frag_token, dmabuf_id = binding id, flags 0; the
  *   token holds one page_pool reference on the frag's net_iov until it is
  *   given back with SO_DEVMEM_DONTNEED or the socket is destroyed;
- * - frag_list skbs are followed.
+ * - the skbs of the frag_list are followed (one level deep, as GRO
+ *   builds them; a nested frag_list is refused with -EFAULT).
  *
  * Reception stops at the first piece that cannot be handed out completely:
  * a cmsg that does not fit in the control buffer (nothing is truncated and

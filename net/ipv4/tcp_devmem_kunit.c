@@ -457,6 +457,47 @@ static void tdm_test_frag_list(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, tdm_dontneed_all(ctx, &rx), 2);
 }
 
+/* A frag_list skb with a frag_list of its own (GRO never builds one) is
+ * refused, not walked recursively: the bytes before it are handed out,
+ * then recvmsg() fails with EFAULT and nothing more is consumed; every
+ * reference comes back when the socket is closed.
+ */
+static void tdm_test_nested_frag_list(struct kunit *test)
+{
+	static const struct tdm_frag one[] = {
+		{ .niov = 3, .off = 0, .size = 64 },
+	};
+	struct tdm_ctx *ctx = test->priv;
+	struct sk_buff *skb[4];
+	struct tdm_rx rx;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(skb); i++) {
+		skb[i] = tdm_skb(ctx, 0, one, 1);
+		KUNIT_ASSERT_NOT_NULL(test, skb[i]);
+	}
+	/* skb[0] -> frag_list skb[1] -> frag_list skb[2] -> frag_list skb[3] */
+	for (i = ARRAY_SIZE(skb) - 1; i > 0; i--) {
+		skb_shinfo(skb[i - 1])->frag_list = skb[i];
+		skb[i - 1]->len += skb[i]->len;
+		skb[i - 1]->data_len += skb[i]->len;
+		skb[i - 1]->truesize += skb[i]->truesize;
+	}
+	tdm_queue(ctx, skb[0]);
+	KUNIT_EXPECT_EQ(test, tdm_refs(ctx, 3), 5L);
+
+	tdm_recv(ctx, &rx, TDM_CTL_BIG, 65536, MSG_SOCK_DEVMEM);
+	KUNIT_EXPECT_EQ(test, rx.ret, 64);
+	KUNIT_ASSERT_EQ(test, rx.n_dmabuf, 1);
+	KUNIT_EXPECT_EQ(test, tdm_dontneed_all(ctx, &rx), 1);
+
+	tdm_recv(ctx, &rx, TDM_CTL_BIG, 65536, MSG_SOCK_DEVMEM);
+	KUNIT_EXPECT_EQ(test, rx.ret, -EFAULT);
+	KUNIT_EXPECT_EQ(test, rx.n_dmabuf, 0);
+	KUNIT_EXPECT_EQ(test, tdm_refs(ctx, 3), 5L);
+	/* tdm_exit(): closing the socket frees the chain, refs back to 1 */
+}
+
 /* SO_DEVMEM_DONTNEED argument checks and limits. */
 static void tdm_test_dontneed_args(struct kunit *test)
 {
@@ -513,6 +554,7 @@ static struct kunit_case tcp_devmem_test_cases[] = {
 	KUNIT_CASE(tdm_test_peek_and_close),
 	KUNIT_CASE(tdm_test_mixed),
 	KUNIT_CASE(tdm_test_frag_list),
+	KUNIT_CASE(tdm_test_nested_frag_list),
 	KUNIT_CASE(tdm_test_dontneed_args),
 	{}
 };

@@ -54,8 +54,9 @@ How it is laid out
    memory provider, counters);
  - TX bindings and bind-tx, TCP transmit with SCM_DEVMEM_DMABUF, e1000e
    transmit;
- - documentation (devmem.rst, netmem.rst) and a config fragment for the
-   test VM.
+ - documentation (devmem.rst, netmem.rst), config fragments for the
+   test VM and its debug kernel, and a udmabuf fix that kernel's DMA-API
+   checks asked for.
 
 How it was tested
  - The series applies with "git am" to Debian's linux-source-6.1
@@ -69,6 +70,12 @@ How it was tested
    devmem transmit to plain and devmem receivers, programs killed
    mid-transfer, offload changes and unregister while bound, and a clean
    dmesg with no dma-buf left referenced at the end.
+ - The same suite runs on a debug build (KASAN, KFENCE, UBSAN, kmemleak,
+   lockdep with PROVE_RCU, DEBUG_OBJECTS, DMA-API debugging, the netdev
+   and netns reference trackers) and fails on any report; with fault
+   injection, every allocation that bind-rx, bind-tx and their unbind
+   reach fails in turn, and a provider pool that cannot be created at a
+   later open is reported ("make test-debug", part of "make test").
  - "make run" moves 1 GiB through devmem receive and 1 GiB dma-buf to
    dma-buf, validated.
  - It applies without fuzz to every linux-source-6.1 in Debian's archive
@@ -93,6 +100,9 @@ Differences from mainline (details in Documentation/networking/devmem.rst)
  - a TX binding can be used only by its creator's sockets or with
    CAP_NET_ADMIN; devmem sends fail with EOPNOTSUPP when the device has
    no SG/checksum offload, or the route uses IPsec, or the socket TCP-MD5;
+ - a devmem connection whose device lost its offloads is ended at the
+   next retransmission timeout; provider pools do not log the periodic
+   "stalled pool" warning while user space holds tokens;
  - only bind-rx, bind-tx and queue-get of the netdev family.
 
 The user-space side (tools/ncdevmem, the selftests and the VM scripts)

@@ -6,13 +6,17 @@
 # and to build/vm-<job>.log; the exit status is the guest job's.  A third
 # e1000e, alone on its own hub, is a second devmem-capable device for the
 # tests that need one.
+#
+# Environment: KOBJ (the kernel's build dir), VM_LOG, VM_MEM (MiB),
+# VM_TIMEOUT (s), VM_APPEND (more kernel command line; NAME=value words
+# reach the guest scripts as environment variables).
 set -uo pipefail
 
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${BUILD:-$REPO/build}
 KOBJ=${KOBJ:-$BUILD/kobj}
 JOB=${1:-test}
-LOG=$BUILD/vm-$JOB.log
+LOG=${VM_LOG:-$BUILD/vm-$JOB.log}
 TIMEOUT=${VM_TIMEOUT:-2400}
 KERNEL=$KOBJ/arch/x86/boot/bzImage
 INITRD=$BUILD/initramfs.cpio.gz
@@ -24,7 +28,7 @@ done
 echo "vm.sh: booting the VM for job '$JOB' (log: $LOG)"
 # TCG: KVM is not usable on these machines (no nested virtualisation).
 timeout --foreground "$TIMEOUT" qemu-system-x86_64 \
-	-machine pc,accel=tcg -cpu max -smp 2 -m 2048 \
+	-machine pc,accel=tcg -cpu max -smp 2 -m ${VM_MEM:-2048} \
 	-display none -serial stdio -monitor none -no-reboot \
 	-kernel "$KERNEL" -initrd "$INITRD" \
 	-append "console=ttyS0 panic=-1 oops=panic quiet loglevel=4 devmem.job=$JOB ${VM_APPEND:-}" \

@@ -12,7 +12,9 @@
  *   - SO_DEVMEM_DONTNEED frees a real token once, and only known tokens,
  *   - a socket may close while holding tokens (the kernel releases them;
  *     with -r a second connection must then get through, with -w the
- *     binding is kept for a while so a shell test can inspect it).
+ *     binding is kept for a while so a shell test can inspect it; with -U
+ *     the binding is unbound first and the socket goes on holding the
+ *     tokens for a while).
  *
  * Output: kselftest TAP, ending with "# N passed, N failed, N skipped".
  */
@@ -50,6 +52,7 @@ static struct {
 	unsigned int stall;	/* -S */
 	unsigned int timeout;	/* -T */
 	unsigned int wait;	/* -w */
+	unsigned int unbind_hold; /* -U */
 	bool reconnect;		/* -r */
 } opt = {
 	.port = 5201,
@@ -64,7 +67,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: devmem_recv [-f IFNAME [-s ADDR] [-p PORT] [-t QUEUE] [-q NUM] [-d SIZE]\n"
 		"                   [-v PERIOD] [-n] [-H BYTES] [-S SECONDS] [-T SECONDS]\n"
-		"                   [-w SECONDS] [-r]]\n"
+		"                   [-w SECONDS] [-U SECONDS] [-r]]\n"
 		"\n"
 		"devmem TCP receive checks (kselftest TAP on stdout).  Without -f only the\n"
 		"socket-level SO_DEVMEM_DONTNEED checks run.\n"
@@ -86,6 +89,9 @@ static void usage(FILE *f)
 		"  -T SECONDS  timeout for accept and for data otherwise (default 30)\n"
 		"  -w SECONDS  after closing the token-holding socket, keep the binding\n"
 		"              for SECONDS (lets a shell test inspect kernel state)\n"
+		"  -U SECONDS  unbind (close the netlink socket) while still holding the\n"
+		"              tokens, and hold them SECONDS longer before closing the\n"
+		"              socket (the queue must no longer report the binding)\n"
 		"  -r          then accept a second connection and receive it to EOF:\n"
 		"              this needs the tokens the closed socket held\n"
 		"  -h          this text\n"
@@ -439,16 +445,35 @@ hold:
 		}
 	}
 
-	/* close_with_held_tokens: the binding itself stays */
+	/* close_with_held_tokens: the binding itself stays; with -U it is
+	 * unbound first, while the socket holds the tokens, and the queue
+	 * goes back to host memory
+	 */
+	if (opt.unbind_hold) {
+		dm_nl_close(&s.netdev);
+		tap_diag("%s: unbound binding %u, holding %zu tokens for %u s",
+			 names[7], s.binding_id, rx.nheld, opt.unbind_hold);
+		sleep(opt.unbind_hold);
+	}
 	ret = close(fd);
 	if (ret < 0)
 		tap_diag("%s: close: %s", names[7], strerror(errno));
 	tap_diag("%s: closed the socket holding %zu tokens", names[7], rx.nheld);
-	if (dm_queue_get(&s.netdev, s.ifindex, s.first_queue,
-			 NETDEV_QUEUE_TYPE_RX, &qi, &e) < 0) {
+	if (opt.unbind_hold &&
+	    dm_nl_open(&s.netdev, NETDEV_FAMILY_NAME, NETDEV_FAMILY_VERSION,
+		       &e) < 0) {
 		tap_diag("%s: %s", names[7], dm_strerr(&e));
 		ret = -1;
-	} else if (!qi.has_dmabuf || qi.dmabuf != s.binding_id) {
+	} else if (dm_queue_get(&s.netdev, s.ifindex, s.first_queue,
+				NETDEV_QUEUE_TYPE_RX, &qi, &e) < 0) {
+		tap_diag("%s: %s", names[7], dm_strerr(&e));
+		ret = -1;
+	} else if (opt.unbind_hold && qi.has_dmabuf) {
+		tap_diag("%s: queue %u still reports dmabuf %u after the unbind",
+			 names[7], s.first_queue, qi.dmabuf);
+		ret = -1;
+	} else if (!opt.unbind_hold &&
+		   (!qi.has_dmabuf || qi.dmabuf != s.binding_id)) {
 		tap_diag("%s: queue %u no longer reports binding %u", names[7],
 			 s.first_queue, s.binding_id);
 		ret = -1;
@@ -486,7 +511,7 @@ static void parse_args(int argc, char **argv)
 	size_t sz;
 	int c;
 
-	while ((c = getopt(argc, argv, "f:s:p:t:q:d:v:nH:S:T:w:rh")) != -1) {
+	while ((c = getopt(argc, argv, "f:s:p:t:q:d:v:nH:S:T:w:U:rh")) != -1) {
 		switch (c) {
 		case 'f':
 			opt.ifname = optarg;
@@ -542,6 +567,11 @@ static void parse_args(int argc, char **argv)
 				goto bad;
 			opt.wait = v;
 			break;
+		case 'U':
+			if (dm_parse_uint(optarg, 1, 86400, &v) < 0)
+				goto bad;
+			opt.unbind_hold = v;
+			break;
 		case 'r':
 			opt.reconnect = true;
 			break;
@@ -556,6 +586,10 @@ static void parse_args(int argc, char **argv)
 	if (optind < argc) {
 		fprintf(stderr, "devmem_recv: unexpected argument '%s'\n",
 			argv[optind]);
+		exit(2);
+	}
+	if (opt.unbind_hold && opt.reconnect) {
+		fprintf(stderr, "devmem_recv: -U unbinds, -r needs the binding: pick one\n");
 		exit(2);
 	}
 	return;

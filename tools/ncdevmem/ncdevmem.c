@@ -458,12 +458,11 @@ static int transmit(int fd, uint32_t id, size_t ring, uint64_t total,
 		ret = dm_zc_sent(zc, n, e);
 		if (ret < 0)
 			return ret;
+		/* A short send (a signal, or an error that ended a send
+		 * blocked for buffer space) goes on from where it stopped;
+		 * the next sendmsg() reports the error, if any.
+		 */
 		*sent += n;
-		if ((uint64_t)n != len)
-			return dm_fail(e, EIO,
-				       "short send: %zd of %llu bytes at dma-buf offset %llu",
-				       n, (unsigned long long)len,
-				       (unsigned long long)off);
 	}
 	return 0;
 }

@@ -150,6 +150,81 @@ devmem_recv_test() {
 }
 run_tap recv devmem_recv_test
 
+# feed_until_reset BYTES: the pattern into the receiver on $PORT (IPv4)
+# until it is all sent or the receiver resets the connection.
+feed_until_reset() {
+	pattern_feed "$1" | tx timeout 120 nc -N $RX_IP4 $PORT > /dev/null 2>&1
+}
+
+# The dma-buf runs out (devmem_recv holds every token until no data came
+# for 12 s): the ring cannot be refilled, and e1000e retries the refill
+# from a timer that backs off (10 ms doubling to 250 ms) instead of polling
+# at 100 Hz.  alloc_rx_buff_failed counts failed refills.  Sampled every
+# second: over the last 5 s of the final stretch in which rx_devmem_bytes
+# stood still (a true stall; before it, retransmissions that TCP drops give
+# buffers back and restart the backoff), some refills must fail, but fewer
+# than 100 (~500 at 100 Hz).
+rx_exhausted_refill_backoff() {
+	local out=$LOGDIR/exhaust.tap samples=$LOGDIR/exhaust.samples rc
+	$RXNS devmem_recv -f $RX_IF -s $RX_IP4 -p $PORT -v 7 -d 4M -S 12 > "$out" 2>&1 &
+	local srv=$!
+	wait_listen $RX_NS $PORT || { kill $srv; cat "$out"; return 1; }
+	feed_until_reset 268435456 &
+	local snd=$!
+	: > "$samples"
+	while kill -0 $srv 2>/dev/null; do
+		echo "$(ethstat $RX_NS $RX_IF rx_devmem_bytes) $(ethstat $RX_NS $RX_IF alloc_rx_buff_failed)" >> "$samples"
+		sleep 1
+	done
+	wait $srv
+	rc=$?
+	wait $snd
+	cat "$out"
+	[ $rc -eq 0 ] || { echo "devmem_recv exit $rc"; return 1; }
+	grep -q 'hold_tokens: .*flow stalled' "$out" ||
+		{ echo "the dma-buf was not exhausted"; return 1; }
+	# the final stretch with rx_devmem_bytes unchanged: its length and
+	# the failed refills in its last 5 samples' span
+	set -- $(awk '{ b[NR] = $1; f[NR] = $2 }
+		END {
+			i = NR
+			while (i > 1 && b[i - 1] == b[NR]) i--
+			n = NR - i
+			s = (n > 5) ? NR - 5 : i
+			print n, f[NR] - f[s], NR - s
+		}' "$samples")
+	echo "stall of $1 s; alloc_rx_buff_failed +$2 in its last $3 s"
+	[ "$1" -ge 5 ] || { echo "no 5 s stall seen"; return 1; }
+	[ "$2" -gt 0 ] || { echo "no failed refill counted"; return 1; }
+	[ "$2" -lt 100 ] || { echo "$2 refill retries in 5 s"; return 1; }
+}
+run_test rx_exhausted_refill_backoff rx_exhausted_refill_backoff
+
+# The binding goes (its netlink socket is closed) while a TCP socket still
+# holds tokens for 65 s: the queue reports no binding at once, the old
+# provider page_pool waits for the tokens without the periodic "stalled
+# pool shutdown" warning (their holder is a live socket, not a leak), and
+# everything is freed once the socket closes.
+rx_unbind_holding_tokens() {
+	local out=$LOGDIR/unbindhold.tap rc
+	$RXNS devmem_recv -f $RX_IF -s $RX_IP4 -p $PORT -v 7 -d 4M -S 3 -U 65 > "$out" 2>&1 &
+	local srv=$!
+	wait_listen $RX_NS $PORT || { kill $srv; cat "$out"; return 1; }
+	feed_until_reset 268435456
+	wait $srv
+	rc=$?
+	cat "$out"
+	[ $rc -eq 0 ] || { echo "devmem_recv exit $rc"; return 1; }
+	grep -q 'close_with_held_tokens: unbound binding' "$out" ||
+		{ echo "devmem_recv did not unbind while holding"; return 1; }
+	if dmesg | grep 'stalled pool'; then
+		echo "the page_pool warned about tokens a live socket held"
+		return 1
+	fi
+	wait_no_dmabuf
+}
+run_test rx_unbind_holding_tokens rx_unbind_holding_tokens
+
 # --- The owner dies mid-transfer ------------------------------------------------
 kill_mid_transfer() {
 	local out=$LOGDIR/kill.out
@@ -184,6 +259,56 @@ kill_mid_transfer() {
 	[ "$want" = "$got" ] || { echo "plain transfer after unbind corrupted"; return 1; }
 }
 run_test kill_owner_mid_transfer kill_mid_transfer
+
+# --- Fault injection (debug kernel: fail_function) ----------------------------
+# fail_once FUNC ERRNO: make the next call of FUNC (an ALLOW_ERROR_INJECTION
+# point) return -ERRNO, quietly; fail_clear undoes it.
+FF=/sys/kernel/debug/fail_function
+fail_once() {
+	echo "$1" > $FF/inject || return 1
+	printf '%#x' "-$2" > "$FF/$1/retval" && echo 100 > $FF/probability &&
+		echo 1 > $FF/interval && echo 1 > $FF/times && echo 0 > $FF/verbose
+}
+fail_clear() {
+	echo > $FF/inject
+}
+
+# The queue's provider page_pool cannot be created when the bound device
+# comes up again (the dmabuf provider refuses the pool once): e1000e goes
+# on with host memory and the queue says so: queue-get no longer reports
+# the dma-buf, the loss is logged, plain TCP is validated, and the binding
+# and its dma-buf are freed when their owner exits.
+rx_provider_lost_at_open() {
+	local out=$LOGDIR/lost.ncdevmem rc=0 q want got
+	[ -d $FF ] || { echo "no fail_function in this kernel"; return 4; }
+	$RXNS ncdevmem -l -f $RX_IF -s $RX_IP4 -p $PORT -v 7 > "$out" 2>&1 &
+	local srv=$!
+	wait_listen $RX_NS $PORT || { kill $srv; cat "$out"; return 1; }
+	[ "$(queue_dmabuf $RX_NS $RX_IF 0)" != none ] || { echo "queue 0 not bound"; rc=1; }
+	fail_once mp_dmabuf_devmem_init 12 || rc=1
+	rx_link_bounce || rc=1
+	fail_clear
+	wait_link || rc=1
+	q=$(queue_dmabuf $RX_NS $RX_IF 0)
+	echo "queue 0 after the failed open: dmabuf $q"
+	[ "$q" = none ] || { echo "queue 0 reports dmabuf $q while it receives into host memory"; rc=1; }
+	dmesg | grep 'lost its memory provider' || { echo "the loss was not logged"; rc=1; }
+	$RXNS nc -l -p $((PORT + 2)) > /tmp/lost.bin &
+	local plain=$!
+	wait_listen $RX_NS $((PORT + 2)) || rc=1
+	pattern_feed 4194304 | tx nc -N $RX_IP4 $((PORT + 2))
+	wait $plain
+	want=$(pattern_feed 4194304 | md5sum)
+	got=$(md5sum < /tmp/lost.bin)
+	rm -f /tmp/lost.bin
+	[ "$want" = "$got" ] || { echo "plain TCP after the loss: other bytes"; rc=1; }
+	kill $srv 2>/dev/null
+	wait $srv 2>/dev/null
+	wait_no_dmabuf || rc=1
+	return $rc
+}
+run_test rx_provider_lost_at_open rx_provider_lost_at_open
+
 
 # --- Transmit from a dma-buf -------------------------------------------------
 # summary_field FILE KEY: a key=value field of ncdevmem's summary line.
@@ -248,6 +373,7 @@ run_test tx_devmem_to_devmem_ipv4 tx_to_devmem 4 4096 33554432
 run_test tx_devmem_to_devmem_ipv6 tx_to_devmem 6 4096 33554432
 run_test tx_chunks_3_bytes tx_to_devmem 4 3 1048576
 
+
 # devmem_send: the sendmsg/bind-tx errnos, against a plain listener.
 devmem_send_test() {
 	tx ip link add vdt0 type veth peer name vdt1 2>/dev/null
@@ -292,32 +418,48 @@ tx_no_csum_offload() {
 run_test tx_no_csum_offload_refused tx_no_csum_offload
 
 # The sender's device loses its checksum offload mid-stream: queued devmem
-# skbs are dropped at transmit (never checksummed by the CPU), the next
-# sendmsg fails with EOPNOTSUPP (one blocked for buffer space waits, and
-# is killed here), nothing warns, what arrived is an uncorrupted prefix,
-# and once the offload is back the orphan and its binding go away.
+# skbs are dropped at transmit (never checksummed by the CPU), and at the
+# next retransmission timeout TCP ends the connection (a RST to the peer)
+# and the sender, blocked for write space or not, gets an error from
+# sendmsg() instead of waiting for tcp_retries2; nothing warns, what
+# arrived is an uncorrupted prefix, and the socket and its binding go away
+# even before the offload is back.
 tx_offload_off_mid_stream() {
-	local out=$LOGDIR/txoff.out got want have
+	local out=$LOGDIR/txoff.out got want have ended=0 t0 t1
 	$RXNS nc -l -p $PORT > /tmp/txoff.bin &
 	local srv=$!
 	wait_listen $RX_NS $PORT || return 1
 	$TXNS ncdevmem -f $TX_IF -s $RX_IP4 -p $PORT -v 7 -N 8589934592 > "$out" 2>&1 &
 	local cli=$!
-	sleep 2
-	tx ethtool -K $TX_IF tx off > /dev/null
-	for _ in $(seq 25); do
-		kill -0 $cli 2>/dev/null || break
+	# the stream must be flowing (a debug kernel takes seconds to bind)
+	for _ in $(seq 150); do
+		[ "$(stat -c %s /tmp/txoff.bin)" -ge 1048576 ] && break
 		sleep 0.2
 	done
+	t0=$(date +%s)
+	tx ethtool -K $TX_IF tx off > /dev/null
+	for _ in $(seq 75); do
+		kill -0 $cli 2>/dev/null || { ended=1; break; }
+		sleep 0.2
+	done
+	t1=$(date +%s)
 	kill -9 $cli 2>/dev/null
 	wait $cli 2>/dev/null
+	local crc=$?
+	wait_no_sender_conn
+	local conn=$?
 	tx ethtool -K $TX_IF tx on sg on > /dev/null
-	sleep 2
 	kill $srv 2>/dev/null
 	wait $srv 2>/dev/null
 	cat "$out"
 	grep -q 'ncdevmem: summary status=ok' "$out" &&
 		{ echo "the send finished before the offload went off"; return 1; }
+	[ $ended = 1 ] || { echo "the sender was still blocked 15 s after the offload went off"; return 1; }
+	echo "the sender ended $((t1 - t0)) s after the offload went off, exit $crc"
+	[ $crc -ne 0 ] || { echo "the sender exited 0"; return 1; }
+	grep -Eq 'send: .*(Operation not supported|Broken pipe|Connection reset)' "$out" ||
+		{ echo "no send error in the sender's output"; return 1; }
+	[ $conn -eq 0 ] || return 1
 	got=$(stat -c %s /tmp/txoff.bin)
 	echo "received $got bytes"
 	[ "$got" -gt 0 ] || { echo "nothing arrived"; return 1; }
@@ -325,7 +467,6 @@ tx_offload_off_mid_stream() {
 	have=$(md5sum < /tmp/txoff.bin)
 	rm -f /tmp/txoff.bin
 	[ "$want" = "$have" ] || { echo "the receiver got other bytes than the pattern"; return 1; }
-	wait_no_sender_conn || return 1
 	wait_no_dmabuf
 }
 run_test tx_offload_off_mid_stream tx_offload_off_mid_stream
@@ -407,11 +548,60 @@ run_test tx_kill_sender_mid_stream tx_kill_sender
 
 # --- Last: nothing went wrong in the kernel ------------------------------------
 # Every binding of the suite is gone: no dma-buf is still referenced.
+# Systematic fault injection (debug kernel; devmem_faults skips elsewhere),
+# last because injected faults also hit the checkers' own allocations
+# (DMA-API debugging turns itself off, a reference tracker loses track):
+# the Nth allocation that bind-rx, bind-tx or their unbind reaches fails,
+# for every N up to the 16th point and every 32nd after; each run must
+# end cleanly (an errno, no binding left, the dma-buf freed).  Afterwards
+# both NICs still move validated data, through devmem and through host
+# memory.
+# ip netns exec mounts a sysfs of the namespace: debugfs (fault injection,
+# dma-buf state) has to be mounted again on it.
+faults_in() {
+	ip netns exec "$1" sh -c 'mount -t debugfs debugfs /sys/kernel/debug &&
+		exec devmem_faults -f "$0" -o "$1" -D 16 -s 32' "$2" "$3"
+}
+run_tap faults_rx faults_in $RX_NS $RX_IF rx
+run_tap faults_tx faults_in $TX_NS $TX_IF tx
+after_faults() {
+	wait_link || return 1
+	rx_transfer 4 16777216 || return 1
+	tx_to_plain 4194304
+}
+run_test after_faults_rx_and_tx_work after_faults
+
 run_test no_dmabuf_left wait_no_dmabuf
 
+# kmemleak (the debug kernel, make test-debug): two scans a few seconds
+# apart (an object is reported once it has been unreferenced for a whole
+# scan and is older than 5 s); any unreferenced object fails, with its
+# allocation backtrace.
+kmemleak_clean() {
+	local f=/sys/kernel/debug/kmemleak
+	[ -e $f ] || { echo "no kmemleak in this kernel"; return 4; }
+	sleep 6
+	echo scan > $f || return 1
+	sleep 6
+	echo scan > $f || return 1
+	if [ -s $f ]; then
+		cat $f
+		echo "kmemleak found $(grep -c '^unreferenced object' $f) unreferenced objects"
+		return 1
+	fi
+}
+run_test kmemleak_clean kmemleak_clean
+
+# Every report of the kernel's checkers fails: WARN/BUG/oops, KASAN,
+# KFENCE, UBSAN, lockdep and RCU-lockdep, DEBUG_OBJECTS, list and
+# reference-tracker corruption, hung tasks, DMA-API debugging, page_pool's
+# stalled-pool warning, leaks.
 dmesg_clean() {
+	local pat='WARNING:|BUG:|Oops|general protection|Call Trace|stalled pool|leaked|suspected memory leak|UBSAN:|KASAN:|KFENCE:|INFO: |ODEBUG:|corruption|DMA-API: [^ ]+ [^ ]+: |DMA-API: debugging out of memory|blocked for more than'
 	sleep 1
-	if dmesg | grep -E 'WARNING:|BUG:|Oops|general protection|Call Trace|stalled pool|leak' ; then
+	if dmesg | grep -qE "$pat"; then
+		# each report with what follows it (the trace)
+		dmesg | grep -E -A 40 "$pat" | head -n 400
 		echo "the kernel logged the problems above"
 		return 1
 	fi
