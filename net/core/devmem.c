@@ -20,7 +20,6 @@
  */
 
 #include <linux/dma-buf.h>
-#include <linux/error-injection.h>
 #include <linux/genalloc.h>
 #include <linux/mm.h>
 #include <linux/netdevice.h>
@@ -936,9 +935,6 @@ static int mp_dmabuf_devmem_init(struct page_pool *pool)
 	net_devmem_dmabuf_binding_get(binding);
 	return 0;
 }
-
-/* the fault-injection tests make a provider pool fail (fail_function) */
-ALLOW_ERROR_INJECTION(mp_dmabuf_devmem_init, ERRNO);
 
 static netmem_ref mp_dmabuf_devmem_alloc_netmems(struct page_pool *pool,
 						 gfp_t gfp)

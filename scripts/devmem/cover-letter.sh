@@ -73,9 +73,9 @@ How it was tested
  - The same suite runs on a debug build (KASAN, KFENCE, UBSAN, kmemleak,
    lockdep with PROVE_RCU, DEBUG_OBJECTS, DMA-API debugging, the netdev
    and netns reference trackers) and fails on any report; with fault
-   injection, every allocation that bind-rx, bind-tx and their unbind
-   reach fails in turn, and a provider pool that cannot be created at a
-   later open is reported ("make test-debug", part of "make test").
+   injection, allocations that bind-rx, bind-tx and their unbind reach
+   fail in turn, each run ending cleanly ("make test-debug", part of
+   "make test").
  - "make run" moves 1 GiB through devmem receive and 1 GiB dma-buf to
    dma-buf, validated.
  - It applies without fuzz to every linux-source-6.1 in Debian's archive

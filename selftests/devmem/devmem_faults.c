@@ -7,8 +7,9 @@
  * reaches fails (/proc/thread-self/fail-nth, with failslab and
  * fail_page_alloc armed for every allocation, sleeping ones included),
  * for N = 1, 2, ... until the operation completes without reaching an
- * Nth point (with -s, N goes up by STRIDE after the first DENSE points,
- * -D: a ring fill reaches hundreds of points of the same few call sites).
+ * Nth point.  After the first DENSE points (-D), N grows by an eighth
+ * each run (at least STRIDE, -s): a ring fill reaches thousands of points
+ * of the same few call sites.
  * Every run must end cleanly: a failed bind reports an errno and leaves
  * the queue unbound; a bind that got through despite the fault (an
  * allocation whose failure is tolerated) works and is undone by closing
@@ -53,10 +54,10 @@ static struct {
 	bool tx;		/* -o tx */
 	unsigned int max;	/* -n: give up after this many fault points */
 	unsigned int dense;	/* -D: try every point up to this one */
-	unsigned int stride;	/* -s: then every STRIDE-th */
+	unsigned int stride;	/* -s: then steps of at least STRIDE, N/8 */
 	size_t dmabuf_size;	/* -d */
 } opt = {
-	.max = 2000,
+	.max = 100000,
 	.dense = 64,
 	.stride = 1,
 	.dmabuf_size = 4UL << 20,
@@ -73,9 +74,9 @@ static void usage(FILE *f)
 		"their unbind, reach, one run each, and check that every run ends\n"
 		"cleanly.\n"
 		"\n"
-		"  -n MAX     give up at fault point MAX (default 2000)\n"
-		"  -D DENSE   try every point up to DENSE (default 64), then\n"
-		"  -s STRIDE  every STRIDE-th (default 1)\n"
+		"  -n MAX     give up at fault point MAX (default 100000)\n"
+		"  -D DENSE   try every point up to DENSE (default 64), then grow N\n"
+		"  -s STRIDE  by N/8, at least STRIDE (default 1)\n"
 		"  -d SIZE    dma-buf size (default 4M)\n"
 		"\n"
 		"Exit: 0 pass, 1 fail, 4 all skipped.\n");
@@ -346,7 +347,8 @@ static void test_op(enum op op, int base)
 	bool fired = true;
 
 	for (nth = 1; nth <= opt.max && fired;
-	     nth += nth < opt.dense ? 1 : opt.stride) {
+	     nth += nth < opt.dense ? 1 : (nth / 8 > opt.stride ?
+						   nth / 8 : opt.stride)) {
 		runs++;
 		if (run_once(op, nth, base, &fired, &failed_runs) < 0)
 			bad++;

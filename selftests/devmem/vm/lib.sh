@@ -72,17 +72,6 @@ setup_netns() {
 	wait_link
 }
 
-# rx_link_bounce: take eth0 down and up again.  IPv6 drops the device's
-# addresses and neighbours when it goes down (keep_addr_on_down is 0):
-# put the static ones of setup_netns back.
-rx_link_bounce() {
-	rx ip link set $RX_IF down
-	rx ip link set $RX_IF up || return 1
-	rx ip addr replace $RX_IP6/64 dev $RX_IF nodad || return 1
-	rx ip -6 neigh replace $TX_IP6 lladdr "$(tx cat /sys/class/net/$TX_IF/address)" \
-		dev $RX_IF nud permanent
-}
-
 # wait_link: wait up to ~20 s for both links (e1000e autonegotiates in a
 # few hundred ms, again after each reset, and its watchdog reports the
 # link every 2 s; longer on the debug kernel) and a ping across.
