@@ -11,7 +11,7 @@ BUILD=${BUILD:-$REPO/build}
 ROOT=$BUILD/initramfs
 OUT=$BUILD/initramfs.cpio.gz
 
-HOST_BINS="/bin/bash /usr/sbin/ip /usr/sbin/ethtool /usr/bin/nc.openbsd
+HOST_BINS="/bin/bash /usr/sbin/ip /usr/sbin/tc /usr/sbin/ethtool /usr/bin/nc.openbsd
 	   /usr/bin/yes /usr/bin/tr /usr/bin/head /usr/bin/timeout /usr/bin/ss"
 
 rm -rf "$ROOT"

@@ -40,9 +40,12 @@ echo "test-debug.sh: debug kernel built ($(( $(date +%s) - start )) s)"
 
 # KASAN's shadow and kmemleak's metadata need room beside the suite's
 # dma-bufs; a test may take three times as long as on the plain kernel.
+# The reliability cases (tests_stress.sh: kill loops, hostile peers) run
+# on the VM kernel only so far: their debug-kernel timing and results are
+# the next step of issue 12 (DEVMEM_STRESS=1 in VM_APPEND runs them here).
 start=$(date +%s)
 KOBJ=$KOBJD VM_LOG=$BUILD/vm-test-debug.log VM_MEM=3072 VM_TIMEOUT=${VM_TIMEOUT:-5400} \
-	VM_APPEND="devmem.debug=1 TEST_TIMEOUT=900 ${VM_APPEND:-}" \
+	VM_APPEND="devmem.debug=1 TEST_TIMEOUT=900 DEVMEM_STRESS=0 ${VM_APPEND:-}" \
 	"$REPO/scripts/devmem/vm.sh" test
 rc=$?
 echo "test-debug.sh: the suite ran $(( $(date +%s) - start )) s on the debug kernel"

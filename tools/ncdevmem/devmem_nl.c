@@ -75,7 +75,7 @@ bool dm_err_has_extack(const struct dm_err *e)
 
 const char *dm_errno_name(int code)
 {
-	static char buf[16];
+	static __thread char buf[16];
 
 	switch (code) {
 	case 0: return "success";
@@ -112,7 +112,7 @@ const char *dm_errno_name(int code)
 
 const char *dm_strerr(const struct dm_err *e)
 {
-	static char buf[640];
+	static __thread char buf[640];
 	int n;
 
 	n = snprintf(buf, sizeof(buf), "%s: %s", e->what[0] ? e->what : "?",
@@ -270,7 +270,7 @@ static mnl_cb_t dm_nl_ctl_cbs[NLMSG_MIN_TYPE] = {
 int dm_nl_talk(struct dm_nl *nl, struct nlmsghdr *req, mnl_cb_t cb,
 	       void *data, const char *what, struct dm_err *e)
 {
-	static char buf[DM_NL_BUFSZ] __attribute__((aligned(8)));
+	static __thread char buf[DM_NL_BUFSZ] __attribute__((aligned(8)));
 	struct dm_talk t = { .cb = cb, .data = data, .e = e };
 	struct dm_err scratch;
 	unsigned int seq = req->nlmsg_seq;
@@ -408,7 +408,7 @@ static int dm_bind_reply_cb(const struct nlmsghdr *nlh, void *data)
 int dm_bind_rx_raw(struct dm_nl *nl, const struct dm_bind_rx_req *req,
 		   uint32_t *id, struct dm_err *e)
 {
-	static char buf[DM_NL_BUFSZ] __attribute__((aligned(8)));
+	static __thread char buf[DM_NL_BUFSZ] __attribute__((aligned(8)));
 	uint32_t reply[3] = { NETDEV_A_DMABUF_ID, 0, 0 };
 	struct nlmsghdr *nlh;
 	unsigned int i;
@@ -474,7 +474,7 @@ int dm_bind_rx(struct dm_nl *nl, int ifindex, int dmabuf_fd,
 int dm_bind_tx(struct dm_nl *nl, int ifindex, int dmabuf_fd, uint32_t *id,
 	       struct dm_err *e)
 {
-	static char buf[DM_NL_BUFSZ] __attribute__((aligned(8)));
+	static __thread char buf[DM_NL_BUFSZ] __attribute__((aligned(8)));
 	uint32_t reply[3] = { NETDEV_A_DMABUF_ID, 0, 0 };
 	struct nlmsghdr *nlh;
 	int ret;

@@ -18,7 +18,8 @@
  * Conventions: functions return 0 (or a non-negative result) on success and
  * -errno on failure, and fill the caller's struct dm_err; they never print,
  * except dm_rx_teardown(), which warns on stderr about state it could not
- * restore.
+ * restore.  Threads may use them at once, each with its own struct dm_nl
+ * (their static buffers are per thread).
  */
 #ifndef DEVMEM_NL_H
 #define DEVMEM_NL_H

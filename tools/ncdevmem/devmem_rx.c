@@ -462,7 +462,8 @@ ssize_t dm_rx_once(struct dm_rx *rx, struct dm_err *e)
 		if (cm->cmsg_type == SCM_DEVMEM_LINEAR) {
 			ret = dm_rx_linear(rx, &dc, &lin_off, n, e);
 		} else {
-			if (rx->pat.period && !synced) {
+			if (rx->pat.period && !synced &&
+			    rx->cfg.dmabuf_fd >= 0) {
 				ret = dm_dmabuf_sync_read(rx->cfg.dmabuf_fd,
 							  true, e);
 				if (ret < 0)

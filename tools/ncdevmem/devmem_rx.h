@@ -91,7 +91,7 @@ int dm_tokens_flush(int fd, struct dm_tokens *t, struct dm_err *e);
 
 struct dm_rx_cfg {
 	uint32_t dmabuf_id;	/* expected binding id in every frag */
-	int dmabuf_fd;		/* for DMA_BUF_IOCTL_SYNC */
+	int dmabuf_fd;		/* for DMA_BUF_IOCTL_SYNC; < 0: no sync (fd closed) */
 	const uint8_t *map;	/* dma-buf mapping (needed if period > 0) */
 	size_t map_size;
 	unsigned int period;	/* validation period, 0 = off */

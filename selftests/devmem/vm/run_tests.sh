@@ -69,11 +69,19 @@ run_test() {
 	done
 }
 
+# Kernel reports (WARN, BUG, sanitizers) are named with the test during
+# which they appeared; dmesg_clean fails on them at the end.
+KREPORT='WARNING:|BUG:|Oops|UBSAN:|KASAN:|KFENCE:|INFO: |ODEBUG:|DMA-API: [^ ]+ [^ ]+: '
+
 run_test_once() {
-	local name=$1 rc
+	local name=$1 rc t0=$SECONDS n0
 	shift
+	n0=$(dmesg | wc -l)
 	run_bounded "$LOGDIR/$name.log" "$@"
 	rc=$?
+	echo "# $name: $((SECONDS - t0)) s"
+	dmesg | tail -n +$((n0 + 1)) | grep -E "$KREPORT" | head -n 5 |
+		sed "s/^/# kernel report during $name: /"
 	if { [ $rc -ne 0 ] && [ $rc -ne 4 ]; } || [ -n "${DEVMEM_VERBOSE:-}" ]; then
 		sed 's/^/# /' "$LOGDIR/$name.log"
 	fi

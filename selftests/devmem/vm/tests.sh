@@ -503,6 +503,11 @@ tx_kill_sender() {
 }
 run_test tx_kill_sender_mid_stream tx_kill_sender
 
+# --- Reliability: lifecycle, concurrency, hostile peers --------------------------
+# DEVMEM_STRESS=0 leaves them out (the debug kernel's run, until they are
+# timed there).
+[ "${DEVMEM_STRESS:-1}" = 0 ] || . ./tests_stress.sh
+
 # --- Last: nothing went wrong in the kernel ------------------------------------
 # Every binding of the suite is gone: no dma-buf is still referenced.
 # Every report of the kernel's checkers fails: WARN/BUG/oops, KASAN,
